@@ -1,0 +1,1 @@
+// Index: HNSW approximate nearest-neighbour search and its exact oracle.

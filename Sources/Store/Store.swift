@@ -1,0 +1,1 @@
+// Store: the LMDB collection store, the single source of truth.

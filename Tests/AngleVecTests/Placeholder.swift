@@ -1,0 +1,2 @@
+import XCTest
+final class AngleVecSmokeTests: XCTestCase { func testBuilds() {} }

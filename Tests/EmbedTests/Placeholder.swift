@@ -1,0 +1,2 @@
+import XCTest
+final class EmbedSmokeTests: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,94 @@
+"""The shared text set for every numeric fixture (tokenizer and encoder parity).
+
+Covers: short and long (truncated) passages, retrieval queries with AnglE's prompt,
+accents, CJK, emoji, control characters, odd whitespace and an empty string.
+"""
+
+RETRIEVAL_PROMPT = "Represent this sentence for searching relevant passages: {text}"
+
+_LONG_WORDS = (
+    "The quick brown fox jumps over the lazy dog while the database engine flushes its "
+    "write-ahead log, compacts pages, and rebuilds a navigable small-world graph of "
+    "sentence embeddings; meanwhile, researchers measure nDCG@10 on held-out queries. "
+)
+
+SHORT = [
+    "Hello world!",
+    "A man is playing a guitar.",
+    "The cat sits outside",
+    "How do I install a Debian package without internet access?",
+    "lightweight HTTP server written in C",
+    "Python bindings for the LMDB key-value store",
+    "I love pizza & pasta.",
+    "What's the capital of France?",
+    "don't stop-believing... (really)",
+    "e-mail: someone@example.com, URL: https://example.org/path?q=1",
+    "Numbers: 3.14159, 1,000,000 and -42",
+    "UPPER lower MiXeD case",
+    "unaffable unbelievable antidisestablishmentarianism",
+    "supercalifragilisticexpialidocious" * 3,
+    "tab\tseparated\tvalues and\nnew lines\r\nhere",
+    "   leading and trailing spaces   ",
+    "multiple     internal      spaces",
+    "",
+    " ",
+    "a",
+]
+
+ACCENTS = [
+    "Café déjà vu, naïve façade, résumé",
+    "Müller straße Ölgemälde",
+    "El niño pidió jalapeños en el café",
+    "Ångström Øresund æble",
+    "Zoë's coöperation",
+]
+
+CJK = [
+    "我喜欢吃苹果",
+    "東京は日本の首都です",
+    "한국어 문장입니다",
+    "mixed 中文 and English 文字",
+]
+
+EMOJI_AND_SYMBOLS = [
+    "I love it 😀👍🏽",
+    "rocket 🚀 launch at 10:00",
+    "math ∑ x² ≤ ∞ and arrows → ←",
+    "currency € £ ¥ $",
+    "family 👨‍👩‍👧‍👦 emoji (ZWJ sequence)",
+]
+
+CONTROL = [
+    "control\x00char\x01acters\x7f",
+    "zero\u200bwidth\u200cjoiners\u200d",
+    "soft\u00adhyphen and non\u00a0breaking space",
+    "bell\x07 and escape\x1b[0m",
+    "replacement \ufffd char",
+]
+
+QUERIES = [
+    "how to search relevant passages",
+    "tool to convert images to pdf",
+    "library for parsing json in C",
+    "what is an embedding",
+    "fast nearest neighbour search",
+]
+
+LONG = [
+    (_LONG_WORDS * 30).strip(),  # ~600 words: truncated at the model's limit
+    " ".join(f"word{i}" for i in range(700)),
+    ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 60).strip(),
+    (_LONG_WORDS * 4).strip(),  # ~120 words: below the limit
+]
+
+
+def all_texts():
+    """Plain texts, then the queries again with AnglE's retrieval prompt applied."""
+    plain = SHORT + ACCENTS + CJK + EMOJI_AND_SYMBOLS + CONTROL + QUERIES + LONG
+    prompted = [RETRIEVAL_PROMPT.format(text=q) for q in QUERIES]
+    return plain + prompted
+
+
+if __name__ == "__main__":
+    texts = all_texts()
+    print(len(texts), "texts")

@@ -1,0 +1,2 @@
+import XCTest
+final class IndexSmokeTests: XCTestCase { func testBuilds() {} }

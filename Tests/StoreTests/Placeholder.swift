@@ -1,0 +1,2 @@
+import XCTest
+final class StoreSmokeTests: XCTestCase { func testBuilds() {} }
