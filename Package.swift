@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "Index", dependencies: ["CKernels"], path: "Sources/Index", swiftSettings: hotPath),
         .target(name: "AngleVec", dependencies: ["Embed", "Store", "Index"], path: "Sources/AngleVec"),
         .executableTarget(name: "CLI", dependencies: ["AngleVec"], path: "Sources/CLI"),
+        // The Swift side of benchmarks/run.sh (not a user-facing product).
+        .executableTarget(name: "Bench", dependencies: ["AngleVec"], path: "Sources/Bench", swiftSettings: hotPath),
 
         .testTarget(name: "EmbedTests", dependencies: ["Embed"], path: "Tests/EmbedTests"),
         .testTarget(name: "StoreTests", dependencies: ["Store"], path: "Tests/StoreTests"),

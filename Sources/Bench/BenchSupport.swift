@@ -1,0 +1,1 @@
+struct NotImplementedYet: Error, CustomStringConvertible { var description: String }
