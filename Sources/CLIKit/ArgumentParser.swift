@@ -17,6 +17,9 @@ public struct OptionSpec: Sendable, Equatable {
         case value(valueName: String)
     }
 
+    /// What a value must parse as; checked by the parser, so errors name the option.
+    public enum ValueType: Sendable, Equatable { case string, int, double }
+
     /// Long name without the leading `--`.
     public var long: String
     /// Optional one-letter name without the leading `-`.
@@ -26,10 +29,12 @@ public struct OptionSpec: Sendable, Equatable {
     public var repeated: Bool
     /// Value used when the option is absent (shown in help).
     public var defaultValue: String?
+    public var valueType: ValueType
     public var help: String
 
     public init(long: String, short: Character? = nil, kind: Kind, repeated: Bool = false,
-                defaultValue: String? = nil, help: String) {
+                defaultValue: String? = nil, valueType: ValueType = .string, help: String) {
+        self.valueType = valueType
         self.long = long
         self.short = short
         self.kind = kind
@@ -48,6 +53,20 @@ public struct OptionSpec: Sendable, Equatable {
                              repeated: Bool = false, help: String) -> OptionSpec {
         OptionSpec(long: long, short: short, kind: .value(valueName: valueName), repeated: repeated,
                    defaultValue: defaultValue, help: help)
+    }
+
+    /// An option taking an integer (checked at parse time).
+    public static func int(_ long: String, short: Character? = nil, _ valueName: String = "N", default defaultValue: Int? = nil,
+                           help: String) -> OptionSpec {
+        OptionSpec(long: long, short: short, kind: .value(valueName: valueName), defaultValue: defaultValue.map(String.init),
+                   valueType: .int, help: help)
+    }
+
+    /// An option taking a number (checked at parse time).
+    public static func double(_ long: String, short: Character? = nil, _ valueName: String, default defaultValue: String? = nil,
+                              help: String) -> OptionSpec {
+        OptionSpec(long: long, short: short, kind: .value(valueName: valueName), defaultValue: defaultValue,
+                   valueType: .double, help: help)
     }
 
     var takesValue: Bool { if case .value = kind { return true } else { return false } }
@@ -138,7 +157,16 @@ public enum ArgumentParser {
         let byShort = Dictionary(options.compactMap { o in o.short.map { ($0, o) } }, uniquingKeysWith: { first, _ in first })
         for option in options { if let d = option.defaultValue { result.defaults[option.long] = d } }
 
-        func record(_ option: OptionSpec, _ value: String) {
+        func record(_ option: OptionSpec, _ value: String) throws {
+            switch option.valueType {
+            case .string: break
+            case .int:
+                guard Int(value) != nil else { throw CLIError.usage("option '--\(option.long)' expects an integer, got '\(value)'") }
+            case .double:
+                guard let number = Double(value), number.isFinite else {
+                    throw CLIError.usage("option '--\(option.long)' expects a number, got '\(value)'")
+                }
+            }
             if option.repeated { result.values[option.long, default: []].append(value) } else { result.values[option.long] = [value] }
         }
 
@@ -160,11 +188,11 @@ public enum ArgumentParser {
                     throw CLIError.usage(unknownOptionMessage("--" + name, candidates: options.map { "--" + $0.long } + ["--help"]))
                 }
                 if option.takesValue {
-                    if let inline { record(option, inline); continue }
+                    if let inline { try record(option, inline); continue }
                     guard index < arguments.count else {
                         throw CLIError.usage("option '--\(name)' needs a value (\(option.valueName))")
                     }
-                    record(option, arguments[index])
+                    try record(option, arguments[index])
                     index += 1
                 } else {
                     if inline != nil { throw CLIError.usage("option '--\(name)' takes no value") }
@@ -181,11 +209,11 @@ public enum ArgumentParser {
                     throw CLIError.usage(unknownOptionMessage("-\(letter)", candidates: candidates))
                 }
                 if option.takesValue {
-                    if !letters.isEmpty { record(option, String(letters)); break }
+                    if !letters.isEmpty { try record(option, String(letters)); break }
                     guard index < arguments.count else {
                         throw CLIError.usage("option '-\(letter)' (--\(option.long)) needs a value (\(option.valueName))")
                     }
-                    record(option, arguments[index])
+                    try record(option, arguments[index])
                     index += 1
                     break
                 }

@@ -16,7 +16,7 @@ public final class TextFileReader: DocumentReader {
     /// Files read from directories when no `--include` is given.
     public static let defaultInclude = ["**/*.md", "**/*.markdown", "**/*.txt", "**/*.rst"].map(Glob.init)
 
-    private var pending: [(url: URL, id: String)]
+    private var pending: [(url: URL, id: String, shown: String)]
     private var position = 0
     private let options: Options
     public private(set) var skipped: [String: Int] = [:]
@@ -29,7 +29,7 @@ public final class TextFileReader: DocumentReader {
             throw IngestError(file: path, message: "no such file or directory", reason: "missing file")
         }
         if !isDirectory.boolValue {
-            pending = [(URL(fileURLWithPath: path), path)]
+            pending = [(URL(fileURLWithPath: path), path, path)]
             return
         }
         let root = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
@@ -37,7 +37,7 @@ public final class TextFileReader: DocumentReader {
                                                            options: [.skipsHiddenFiles]) else {
             throw IngestError(file: path, message: "cannot list directory", reason: "unreadable file")
         }
-        var found: [(URL, String)] = []
+        var found: [(URL, String, String)] = []
         let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
         for case let url as URL in walker {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true else { continue }
@@ -45,7 +45,7 @@ public final class TextFileReader: DocumentReader {
             let relative = full.hasPrefix(rootPath) ? String(full.dropFirst(rootPath.count)) : url.lastPathComponent
             guard options.include.contains(where: { $0.matches(relative) }),
                   !options.exclude.contains(where: { $0.matches(relative) }) else { continue }
-            found.append((url, relative))
+            found.append((url, relative, path.hasSuffix("/") ? path + relative : path + "/" + relative))
         }
         pending = found.sorted { $0.1 < $1.1 }
     }
@@ -55,10 +55,10 @@ public final class TextFileReader: DocumentReader {
 
     public func next() throws -> SourceDocument? {
         while position < pending.count {
-            let (url, id) = pending[position]
+            let (url, id, shown) = pending[position]
             position += 1
             do {
-                return try read(url, id: id)
+                return try read(url, id: id, shown: shown)
             } catch let error as IngestError where options.skipInvalid {
                 skipped[error.reason, default: 0] += 1
             }
@@ -66,20 +66,20 @@ public final class TextFileReader: DocumentReader {
         return nil
     }
 
-    private func read(_ url: URL, id: String) throws -> SourceDocument {
+    private func read(_ url: URL, id: String, shown: String) throws -> SourceDocument {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw IngestError(file: url.path, message: "cannot read: \(error.localizedDescription)", reason: "unreadable file")
+            throw IngestError(file: shown, message: "cannot read: \(error.localizedDescription)", reason: "unreadable file")
         }
         if let bad = UTF8Validation.firstInvalidOffset(data) {
-            throw IngestError(file: id, line: UTF8Validation.line(of: bad, in: data), byteOffset: bad,
+            throw IngestError(file: shown, line: UTF8Validation.line(of: bad, in: data), byteOffset: bad,
                               message: "not valid UTF-8", reason: "not UTF-8")
         }
         var text = String(decoding: data, as: UTF8.self)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         var metadata: [(String, JSONValue)] = [("path", .string(id))]
         if ["md", "markdown", "mdx"].contains(url.pathExtension.lowercased()), let title = TextFileReader.firstHeading(in: text) { metadata.append(("title", .string(title))) }
-        return SourceDocument(id: id, text: text, metadata: metadata, origin: id)
+        return SourceDocument(id: id, text: text, metadata: metadata, origin: shown)
     }
 
     /// The first ATX (`# Title`) or setext (`Title` over `===`/`---`) heading outside fenced code blocks.
