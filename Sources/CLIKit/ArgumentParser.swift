@@ -260,7 +260,9 @@ public enum ArgumentParser {
             if distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
         }
         guard let (candidate, distance) = best else { return nil }
-        let allowed = max(1, min(given.count, candidate.count) / 3)
+        // About one typo per three letters (dashes not counted), so `-z` does not suggest `-k`.
+        func letters(_ s: String) -> Int { s.drop { $0 == "-" }.count }
+        let allowed = max(letters(given), letters(candidate)) / 3
         return distance <= allowed ? candidate : nil
     }
 

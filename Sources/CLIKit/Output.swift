@@ -62,7 +62,7 @@ public struct Output {
             for (c, value) in values.enumerated() where c < widths.count {
                 let pad = String(repeating: " ", count: widths[c] - value.count)
                 let isLast = c == widths.count - 1
-                parts.append(numeric[c] && !header ? pad + value : (isLast ? value : value + pad))
+                parts.append(numeric[c] ? pad + value : (isLast ? value : value + pad))
             }
             return parts.joined(separator: "  ") + "\n"
         }

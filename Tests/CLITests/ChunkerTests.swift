@@ -1,0 +1,99 @@
+import XCTest
+@testable import AngleVec
+
+final class ChunkerTests: XCTestCase {
+    /// Token spans of `text` (whitespace tokenizer), for checking chunks independently of the chunker.
+    func spans(_ text: String) -> [Range<Int>] {
+        WhitespaceTokenizer(maxLength: .max).encode(text, maxLength: .max).offsets.filter { !$0.isEmpty }
+    }
+
+    func scalarSlice(_ text: String, _ range: Range<Int>) -> String {
+        let scalars = Array(text.unicodeScalars)[range]
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars)
+        return String(view)
+    }
+
+    func testDefaultsFromTokenizer() throws {
+        let chunker = try Chunker(tokenizer: WhitespaceTokenizer(maxLength: 256))
+        XCTAssertEqual(chunker.maxTokens, 254)   // 256 minus [CLS] and [SEP]
+        XCTAssertEqual(try Chunker(tokenizer: WhitespaceTokenizer(maxLength: 256), maxTokens: 1000, overlap: 0).maxTokens, 254)
+        XCTAssertThrowsError(try Chunker(tokenizer: WhitespaceTokenizer(maxLength: 12), overlap: 10)) {
+            XCTAssertEqual($0 as? Chunker.ConfigurationError, .overlapTooLarge(overlap: 10, maxTokens: 10))
+        }
+        XCTAssertThrowsError(try Chunker(tokenizer: WhitespaceTokenizer(maxLength: 2), overlap: 0))
+    }
+
+    func testShortDocumentIsOneChunkWithTheParentId() throws {
+        let chunker = try Chunker(tokenizer: WhitespaceTokenizer(maxLength: 12), overlap: 2)
+        let text = "  one two three  "
+        XCTAssertEqual(chunker.chunks(of: text, parentId: "doc"),
+                       [Chunk(id: "doc", parentId: "doc", index: 0, text: text, range: 0..<17, tokenCount: 3)])
+        XCTAssertEqual(chunker.chunks(of: "", parentId: "e").map(\.text), [""])
+    }
+
+    /// Random long documents: every chunk fits, overlaps are exact, offsets are right and cover the text.
+    func testInvariantsOnRandomDocuments() throws {
+        var rng = SystemRandomNumberGenerator()
+        let words = ["alpha", "béta", "γάμμα", "delta.", "e😀", "f!", "go?", "h,", "i"]
+        for trial in 0..<40 {
+            var text = ""
+            let n = Int.random(in: 30...400, using: &rng)
+            for i in 0..<n {
+                text += words.randomElement(using: &rng)!
+                if i < n - 1 { text += ["\n\n", "\n", " ", "  ", " \t"].randomElement(using: &rng)! }
+            }
+            if trial % 2 == 0 { text = "  " + text + "\n" }
+            let maxTokens = Int.random(in: 3...40, using: &rng)
+            let overlap = Int.random(in: 0..<maxTokens, using: &rng)
+            let chunker = try Chunker(tokenizer: WhitespaceTokenizer(maxLength: 2 + maxTokens), overlap: overlap)
+            let chunks = chunker.chunks(of: text, parentId: "p")
+            let tokens = spans(text)
+            let context = "trial \(trial) n=\(n) N=\(maxTokens) M=\(overlap)"
+
+            XCTAssertEqual(chunks.first?.range.lowerBound, 0, context)
+            XCTAssertEqual(chunks.last?.range.upperBound, text.unicodeScalars.count, context)
+            var previousTokens: Range<Int>?
+            for (i, chunk) in chunks.enumerated() {
+                XCTAssertEqual(chunk.index, i)
+                XCTAssertEqual(chunk.id, chunks.count == 1 ? "p" : "p#chunk-\(i)")
+                XCTAssertEqual(chunk.text, scalarSlice(text, chunk.range), context)
+                XCTAssertLessThanOrEqual(chunk.tokenCount, maxTokens, context)
+                XCTAssertLessThanOrEqual(spans(chunk.text).count, maxTokens, "re-tokenized chunk too long, \(context)")
+                // The global tokens inside the chunk are contiguous and counted right.
+                let inside = tokens.indices.filter { chunk.range.contains(tokens[$0].lowerBound) && tokens[$0].upperBound <= chunk.range.upperBound }
+                XCTAssertEqual(inside.count, chunk.tokenCount, context)
+                let mine = inside.first!..<(inside.last! + 1)
+                if let previous = previousTokens {
+                    XCTAssertEqual(previous.upperBound - mine.lowerBound, overlap, "overlap, \(context)")
+                    XCTAssertGreaterThan(mine.upperBound, previous.upperBound, context)
+                }
+                previousTokens = mine
+            }
+            XCTAssertEqual(previousTokens?.upperBound, tokens.count, "last token covered, \(context)")
+            // Every non-whitespace scalar is in some chunk.
+            let scalars = Array(text.unicodeScalars)
+            var covered = [Bool](repeating: false, count: scalars.count)
+            for chunk in chunks { for i in chunk.range { covered[i] = true } }
+            for (i, s) in scalars.enumerated() where !s.properties.isWhitespace { XCTAssertTrue(covered[i], "scalar \(i) uncovered, \(context)") }
+        }
+    }
+
+    func testPrefersParagraphThenSentenceBoundaries() throws {
+        let chunker = try Chunker(tokenizer: WhitespaceTokenizer(maxLength: 12), overlap: 2)   // 10 tokens
+        // A paragraph break after token 7 beats the sentence end after token 9.
+        let paragraphs = "a b c d e f g.\n\nh i. j k l m n o p q r s t"
+        let first = chunker.chunks(of: paragraphs, parentId: "d")
+        XCTAssertEqual(first[0].text, "a b c d e f g.")
+        XCTAssertEqual(first[1].text.hasPrefix("f g.\n\nh i."), true, first[1].text)   // 2 tokens of overlap
+        // Without a paragraph break, the last sentence end in the window wins over a plain space.
+        let sentences = "a b c d e f. g h. i j k l m n o p"
+        XCTAssertEqual(chunker.chunks(of: sentences, parentId: "d")[0].text, "a b c d e f. g h.")
+        // A line break beats a space.
+        let lines = "a b c d e f\ng h i j k l m n o p"
+        XCTAssertEqual(chunker.chunks(of: lines, parentId: "d")[0].text, "a b c d e f")
+        // No boundary in reach (before the middle of the window): cut at the limit.
+        let flat = "a. b c d e f g h i j k l m"
+        XCTAssertEqual(chunker.chunks(of: flat, parentId: "d")[0].tokenCount, 10)
+    }
+}
