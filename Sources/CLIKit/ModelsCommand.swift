@@ -37,7 +37,7 @@ enum ModelsCommand {
         switch action {
         case "list":
             if let name { throw CLIError.usage("'models list' takes no NAME (got '\(name)')") }
-            let rows: [[JSONValue]] = PackagedModels.all.map { model in
+            let rows: [[OrderedJSON]] = PackagedModels.all.map { model in
                 [.string(model.name), .string(model.package), .bool(fetcher.isInstalled(model)), .string(fetcher.folder(for: model).path)]
             }
             context.output.rows(["name", "package", "installed", "path"], rows, maxCellWidth: 200)

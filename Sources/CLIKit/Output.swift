@@ -19,7 +19,7 @@ public struct Output {
 
     /// Prints rows: a table (column names as header, numbers right-aligned, long cells shortened) or
     /// one JSON object per row with keys in `columns` order.
-    public func rows(_ columns: [String], _ rows: [[JSONValue]], maxCellWidth: Int = 60) {
+    public func rows(_ columns: [String], _ rows: [[OrderedJSON]], maxCellWidth: Int = 60) {
         switch mode {
         case .json:
             for row in rows { record(Array(zip(columns, row))) }
@@ -29,10 +29,10 @@ public struct Output {
     }
 
     /// Prints one record: a JSON line, or `key: value` lines for humans.
-    public func record(_ fields: [(String, JSONValue)]) {
+    public func record(_ fields: [(String, OrderedJSON)]) {
         switch mode {
         case .json:
-            write(JSONValue.object(fields).description + "\n")
+            write(OrderedJSON.object(fields).description + "\n")
         case .human:
             let width = fields.map(\.0.count).max() ?? 0
             for (key, value) in fields {
@@ -47,7 +47,7 @@ public struct Output {
     }
 
     /// Renders an aligned table.
-    public static func table(_ columns: [String], _ rows: [[JSONValue]], maxCellWidth: Int = 60) -> String {
+    public static func table(_ columns: [String], _ rows: [[OrderedJSON]], maxCellWidth: Int = 60) -> String {
         let cells = rows.map { $0.map { shorten(humanText($0), to: maxCellWidth) } }
         let numeric = columns.indices.map { c in
             !rows.isEmpty && rows.allSatisfy { row in
@@ -70,7 +70,7 @@ public struct Output {
     }
 
     /// A value as a person reads it: strings unquoted, newlines shown as spaces, numbers compact.
-    public static func humanText(_ value: JSONValue) -> String {
+    public static func humanText(_ value: OrderedJSON) -> String {
         switch value {
         case .null: return "-"
         case .string(let s): return s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")

@@ -118,13 +118,13 @@ final class JSONLReaderTests: XCTestCase {
     }
 
     func testJSONParser() throws {
-        XCTAssertEqual(try JSONParser.parse(Array(#" {"a": [1, -2.5e2, "x\"\n\/", null, false, {}], "b": -0} "#.utf8)),
+        XCTAssertEqual(try OrderedJSONParser.parse(Array(#" {"a": [1, -2.5e2, "x\"\n\/", null, false, {}], "b": -0} "#.utf8)),
                        .object([("a", .array([.int(1), .double(-250), .string("x\"\n/"), .null, .bool(false), .object([])])),
                                 ("b", .int(0))]))
         for bad in ["", "01", "1.", "[1,]", "{\"a\" 1}", "\"\\x\"", "\"\\ud800\"", "tru", "-", "[" + String(repeating: "[", count: 600)] {
-            XCTAssertThrowsError(try JSONParser.parse(Array(bad.utf8)), bad)
+            XCTAssertThrowsError(try OrderedJSONParser.parse(Array(bad.utf8)), bad)
         }
-        XCTAssertEqual(JSONValue.object([("k", .string("a\"b\u{1}")), ("n", .double(0.5)), ("i", .int(-3))]).description,
+        XCTAssertEqual(OrderedJSON.object([("k", .string("a\"b\u{1}")), ("n", .double(0.5)), ("i", .int(-3))]).description,
                        #"{"k":"a\"b\u0001","n":0.5,"i":-3}"#)
     }
 }

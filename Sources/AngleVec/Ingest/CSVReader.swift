@@ -122,7 +122,7 @@ public final class CSVReader: DocumentReader {
             id = DocumentID.derived(text: text)
             derived = true
         }
-        let metadata = try metadataIndices.map { i in (names[i], JSONValue.string(try string(fields[i], line: line, column: names[i]))) }
+        let metadata = try metadataIndices.map { i in (names[i], OrderedJSON.string(try string(fields[i], line: line, column: names[i]))) }
         return SourceDocument(id: id, text: text, metadata: metadata, origin: "\(name):\(line)", idWasDerived: derived)
     }
 

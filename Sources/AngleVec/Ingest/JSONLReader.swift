@@ -57,10 +57,10 @@ public final class JSONLReader: DocumentReader {
         if let bad = UTF8Validation.firstInvalidOffset(line) {
             throw error("not valid UTF-8", byte: lines.lineOffset + bad, reason: "not UTF-8")
         }
-        let value: JSONValue
+        let value: OrderedJSON
         do {
-            value = try JSONParser.parse(line)
-        } catch let failure as JSONParser.Failure {
+            value = try OrderedJSONParser.parse(line)
+        } catch let failure as OrderedJSONParser.Failure {
             throw error("invalid JSON at column \(failure.offset + 1): \(failure.message)", reason: "invalid JSON")
         }
         guard case .object(let pairs) = value else {
@@ -102,7 +102,7 @@ public final class JSONLReader: DocumentReader {
         }
         if derived && text.isEmpty { id = "\(name):\(lines.lineNumber)" }   // vector-only record without id
 
-        var metadata: [(String, JSONValue)] = []
+        var metadata: [(String, OrderedJSON)] = []
         switch value[options.metadataField] {
         case .object(let m)?: metadata = m
         case nil, .null?: break
@@ -116,7 +116,7 @@ public final class JSONLReader: DocumentReader {
                               origin: "\(name):\(lines.lineNumber)", idWasDerived: derived)
     }
 
-    private func kind(of value: JSONValue) -> String {
+    private func kind(of value: OrderedJSON) -> String {
         switch value {
         case .null: return "null"
         case .bool: return "a boolean"

@@ -7,7 +7,7 @@ public struct SourceDocument: Sendable, Equatable {
     public var id: String
     public var text: String
     /// Metadata in input order (a JSON object's keys, CSV columns, `path`/`title` for files).
-    public var metadata: [(String, JSONValue)]
+    public var metadata: [(String, OrderedJSON)]
     /// A precomputed embedding, when the input carries one (JSONL `vector`).
     public var vector: [Float]?
     /// Where the document came from, for error messages: `file:line` or a file path.
@@ -15,7 +15,7 @@ public struct SourceDocument: Sendable, Equatable {
     /// True when `id` was derived rather than given.
     public var idWasDerived: Bool
 
-    public init(id: String, text: String, metadata: [(String, JSONValue)] = [], vector: [Float]? = nil,
+    public init(id: String, text: String, metadata: [(String, OrderedJSON)] = [], vector: [Float]? = nil,
                 origin: String = "", idWasDerived: Bool = false) {
         self.id = id
         self.text = text
@@ -25,8 +25,14 @@ public struct SourceDocument: Sendable, Equatable {
         self.idWasDerived = idWasDerived
     }
 
+    /// The metadata as compact JSON text of an object, keys in input order; empty when there is none
+    /// (the form the store keeps).
+    public var metadataJSON: Data {
+        metadata.isEmpty ? Data() : Data(OrderedJSON.object(metadata).description.utf8)
+    }
+
     /// The metadata value for `key`, if present.
-    public func metadata(_ key: String) -> JSONValue? { metadata.first { $0.0 == key }?.1 }
+    public func metadata(_ key: String) -> OrderedJSON? { metadata.first { $0.0 == key }?.1 }
 
     public static func == (a: SourceDocument, b: SourceDocument) -> Bool {
         a.id == b.id && a.text == b.text && a.vector == b.vector && a.origin == b.origin

@@ -77,7 +77,7 @@ public final class TextFileReader: DocumentReader {
         }
         var text = String(decoding: data, as: UTF8.self)
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        var metadata: [(String, JSONValue)] = [("path", .string(id))]
+        var metadata: [(String, OrderedJSON)] = [("path", .string(id))]
         if ["md", "markdown", "mdx"].contains(url.pathExtension.lowercased()), let title = TextFileReader.firstHeading(in: text) { metadata.append(("title", .string(title))) }
         return SourceDocument(id: id, text: text, metadata: metadata, origin: shown)
     }

@@ -1,17 +1,18 @@
 import Foundation
 
-/// A JSON value with object keys kept in input order (metadata round-trips as written, and
-/// output key order is stable). Integers stay exact as `int`.
-public indirect enum JSONValue: Sendable, Equatable, CustomStringConvertible {
+/// A JSON value with object keys kept in input order, so ingested metadata reaches the store as
+/// written (the store keeps metadata as JSON text, byte for byte) and output key order is stable.
+/// Integers stay exact as `int`. (Store's `JSONValue` is the unordered form used for filtering.)
+public indirect enum OrderedJSON: Sendable, Equatable, CustomStringConvertible {
     case null
     case bool(Bool)
     case int(Int64)
     case double(Double)
     case string(String)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([OrderedJSON])
+    case object([(String, OrderedJSON)])
 
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+    public static func == (a: OrderedJSON, b: OrderedJSON) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
@@ -25,7 +26,7 @@ public indirect enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The value for `key` in an object.
-    public subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> OrderedJSON? {
         if case .object(let pairs) = self { return pairs.first { $0.0 == key }?.1 }
         return nil
     }
@@ -47,7 +48,7 @@ public indirect enum JSONValue: Sendable, Equatable, CustomStringConvertible {
             if !d.isFinite { out += "null" }
             else if d == d.rounded(), abs(d) < 1e15 { out += String(Int64(d)) + ".0" }
             else { out += "\(d)" }
-        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .string(let s): OrderedJSON.writeString(s, to: &out)
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() { if i > 0 { out += "," }; item.write(to: &out) }
@@ -56,7 +57,7 @@ public indirect enum JSONValue: Sendable, Equatable, CustomStringConvertible {
             out += "{"
             for (i, (key, value)) in pairs.enumerated() {
                 if i > 0 { out += "," }
-                JSONValue.writeString(key, to: &out)
+                OrderedJSON.writeString(key, to: &out)
                 out += ":"
                 value.write(to: &out)
             }
@@ -84,7 +85,7 @@ public indirect enum JSONValue: Sendable, Equatable, CustomStringConvertible {
 
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes. Hand-written rather than JSONSerialization so that
 /// key order survives, booleans are not confused with numbers, and errors give a byte position.
-public struct JSONParser {
+public struct OrderedJSONParser {
     /// Why parsing failed and at which byte of the input.
     public struct Failure: Error, Equatable { public var offset: Int; public var message: String }
 
@@ -94,10 +95,10 @@ public struct JSONParser {
     private static let maxDepth = 512
 
     /// Parses one JSON value filling all of `input` (surrounding whitespace allowed).
-    public static func parse<C: Collection>(_ input: C) throws -> JSONValue where C.Element == UInt8 {
+    public static func parse<C: Collection>(_ input: C) throws -> OrderedJSON where C.Element == UInt8 {
         let array = Array(input)
         return try array.withUnsafeBufferPointer { buffer in
-            var parser = JSONParser(bytes: buffer)
+            var parser = OrderedJSONParser(bytes: buffer)
             parser.skipWhitespace()
             let value = try parser.parseValue()
             parser.skipWhitespace()
@@ -116,7 +117,7 @@ public struct JSONParser {
         while let c = current, c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { position += 1 }
     }
 
-    private mutating func expect(_ literal: String, _ value: JSONValue) throws -> JSONValue {
+    private mutating func expect(_ literal: String, _ value: OrderedJSON) throws -> OrderedJSON {
         for byte in literal.utf8 {
             guard current == byte else { throw fail("invalid literal (expected '\(literal)')") }
             position += 1
@@ -124,7 +125,7 @@ public struct JSONParser {
         return value
     }
 
-    private mutating func parseValue() throws -> JSONValue {
+    private mutating func parseValue() throws -> OrderedJSON {
         guard let c = current else { throw fail("unexpected end of input") }
         switch c {
         case UInt8(ascii: "{"): return try parseObject()
@@ -140,13 +141,13 @@ public struct JSONParser {
 
     private mutating func enter() throws {
         depth += 1
-        if depth > JSONParser.maxDepth { throw fail("nesting deeper than \(JSONParser.maxDepth)") }
+        if depth > OrderedJSONParser.maxDepth { throw fail("nesting deeper than \(OrderedJSONParser.maxDepth)") }
     }
 
-    private mutating func parseObject() throws -> JSONValue {
+    private mutating func parseObject() throws -> OrderedJSON {
         try enter(); defer { depth -= 1 }
         position += 1
-        var pairs: [(String, JSONValue)] = []
+        var pairs: [(String, OrderedJSON)] = []
         skipWhitespace()
         if current == UInt8(ascii: "}") { position += 1; return .object(pairs) }
         while true {
@@ -167,10 +168,10 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseArray() throws -> JSONValue {
+    private mutating func parseArray() throws -> OrderedJSON {
         try enter(); defer { depth -= 1 }
         position += 1
-        var items: [JSONValue] = []
+        var items: [OrderedJSON] = []
         skipWhitespace()
         if current == UInt8(ascii: "]") { position += 1; return .array(items) }
         while true {
@@ -240,7 +241,7 @@ public struct JSONParser {
         return String(decoding: utf8, as: UTF8.self)
     }
 
-    private mutating func parseNumber() throws -> JSONValue {
+    private mutating func parseNumber() throws -> OrderedJSON {
         let begin = position
         var isInteger = true
         if current == UInt8(ascii: "-") { position += 1 }
