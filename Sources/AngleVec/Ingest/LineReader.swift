@@ -6,6 +6,7 @@ final class LineReader {
     private let closeWhenDone: Bool
     private var buffer: [UInt8] = []
     private var start = 0
+    private var scanned = 0    // buffer[start..<scanned] has no newline (long lines are not rescanned)
     private var atEnd = false
     /// 1-based number of the line last returned.
     private(set) var lineNumber = 0
@@ -25,15 +26,17 @@ final class LineReader {
     /// The next line without its `\n` (and `\r`), or nil at the end of input.
     func nextLine() throws -> ArraySlice<UInt8>? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: 0x0A) {
+            if let newline = buffer[max(start, scanned)...].firstIndex(of: 0x0A) {
                 var end = newline
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
                 let line = buffer[start..<end]
                 lineOffset = consumed + start
                 start = newline + 1
+                scanned = start
                 lineNumber += 1
                 return line
             }
+            scanned = buffer.count
             if atEnd {
                 guard start < buffer.count else { return nil }
                 var end = buffer.count
@@ -48,6 +51,7 @@ final class LineReader {
             if start > 0 {
                 consumed += start
                 buffer.removeFirst(start)
+                scanned -= start
                 start = 0
             }
             if let piece = try handle.read(upToCount: chunkSize), !piece.isEmpty {
