@@ -82,41 +82,31 @@ public enum AddCommand {
     static func run(_ context: CommandContext) throws {
         let arguments = context.arguments
         let options = try ingestOptions(arguments)
-        var format = try format(arguments)
+        let format = try format(arguments)
         _ = try arguments.int("chunk-tokens", min: 1)
         _ = try arguments.int("chunk-overlap", min: 0)
         _ = try arguments.int("batch-size", min: 1)
         let inputs = arguments.positionals
         if inputs.filter({ $0 == "-" }).count > 1 { throw CLIError.usage("stdin ('-') can be read only once") }
-        if format == nil, inputs.contains("-") { format = .jsonl }   // stdin defaults to JSON Lines
 
         guard arguments.flag("dry-run") else { throw CLIError.notAvailable(context.name) }
 
-        var documents = 0, derived = 0, withVectors = 0, characters = 0
-        var skipped: [String: Int] = [:]
+        // Chunking needs the model's tokenizer, which is wired with the facade: the dry run reads whole documents.
+        let pipeline = IngestPipeline(inputs: inputs, format: format, options: options, chunker: nil,
+                                      batchSize: try arguments.int("batch-size") ?? 32)
         let progress = context.progress(total: nil)
         defer { progress.finish() }
-        for input in inputs {
-            let reader = try makeDocumentReader(path: input, format: format ?? InputFormat.detect(path: input), options: options)
-            while let document = try reader.next() {
-                documents += 1
-                if document.idWasDerived { derived += 1 }
-                if document.vector != nil { withVectors += 1 }
-                characters += document.text.unicodeScalars.count
-                progress.advance()
-            }
-            for (reason, count) in reader.skipped { skipped[reason, default: 0] += count }
-        }
+        let summary = try pipeline.run(progress: { progress.advance(by: $0) }) { _ in }
         progress.finish()
-        let skippedTotal = skipped.values.reduce(0, +)
+        let skippedTotal = summary.skipped.values.reduce(0, +)
         if skippedTotal > 0 {
-            context.note("skipped \(skippedTotal) invalid input(s): " + skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            context.note("skipped \(skippedTotal) invalid input(s): " + summary.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         }
         context.output.record([
-            ("inputs", .int(Int64(inputs.count))), ("documents", .int(Int64(documents))),
-            ("derived_ids", .int(Int64(derived))), ("with_vectors", .int(Int64(withVectors))),
-            ("characters", .int(Int64(characters))), ("skipped", .int(Int64(skippedTotal))),
-            ("skipped_by_reason", .object(skipped.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+            ("inputs", .int(Int64(inputs.count))), ("documents", .int(Int64(summary.documents))),
+            ("derived_ids", .int(Int64(summary.derivedIds))), ("with_vectors", .int(Int64(summary.withVectors))),
+            ("characters", .int(Int64(summary.characters))), ("skipped", .int(Int64(skippedTotal))),
+            ("skipped_by_reason", .object(summary.skipped.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
         ])
     }
 }

@@ -110,3 +110,36 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+final class IngestPipelineTests: XCTestCase {
+    func testBatchesChunksAndSummary() throws {
+        let folder = TemporaryFolder()
+        let long = (0..<25).map { "w\($0)" }.joined(separator: " ")
+        let path = folder.write("in.jsonl", """
+            {"id": "short", "text": "a b c", "metadata": {"k": 1}}
+            {"id": "long", "text": "\(long)", "metadata": {"k": 2}}
+            {"id": "vec", "text": "\(long)", "vector": [1, 2]}
+            {"text": 3}
+            """)
+        var options = IngestOptions()
+        options.skipInvalid = true
+        let chunker = try Chunker(tokenizer: WhitespaceTokenizer(maxLength: 12), overlap: 2)   // 10 tokens
+        var batches: [[SourceDocument]] = []
+        var progressed = 0
+        let summary = try IngestPipeline(inputs: [path], format: nil, options: options, chunker: chunker, batchSize: 2)
+            .run(progress: { progressed += $0 }) { batches.append($0) }
+        let records = batches.flatMap { $0 }
+        XCTAssertEqual(batches.map(\.count), [2, 2, 1])
+        XCTAssertEqual(records.map(\.id), ["short", "long#chunk-0", "long#chunk-1", "long#chunk-2", "vec"])
+        XCTAssertEqual(records[1].metadata.map(\.0), ["k", "parent_id", "chunk_index", "chunk_start", "chunk_end"])
+        XCTAssertEqual(records[2].metadata("parent_id"), .string("long"))
+        XCTAssertEqual(records[2].metadata("chunk_index"), .int(1))
+        XCTAssertEqual(records[0].metadataJSON, Data(#"{"k":1}"#.utf8))
+        XCTAssertEqual(summary.documents, 3)
+        XCTAssertEqual(summary.records, 5)
+        XCTAssertEqual(summary.chunkedDocuments, 1)
+        XCTAssertEqual(summary.withVectors, 1)
+        XCTAssertEqual(summary.skipped, ["bad text": 1])
+        XCTAssertEqual(progressed, 3)
+    }
+}
