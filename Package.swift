@@ -34,7 +34,10 @@ let package = Package(
         .target(name: "Store", dependencies: ["CLMDB"], path: "Sources/Store"),
         .target(name: "Index", dependencies: ["CKernels"], path: "Sources/Index", swiftSettings: hotPath),
         .target(name: "AngleVec", dependencies: ["Embed", "Store", "Index"], path: "Sources/AngleVec"),
-        .executableTarget(name: "CLI", dependencies: ["AngleVec"], path: "Sources/CLI"),
+        // The CLI's logic (argument parser, commands, readers' glue) is a library so CLITests can import it;
+        // the `anglevec` executable is a thin main over it.
+        .target(name: "CLIKit", dependencies: ["AngleVec"], path: "Sources/CLIKit"),
+        .executableTarget(name: "CLI", dependencies: ["CLIKit"], path: "Sources/CLI"),
         // The Swift side of benchmarks/run.sh (not a user-facing product).
         .executableTarget(name: "Bench", dependencies: ["AngleVec"], path: "Sources/Bench", swiftSettings: hotPath),
 
@@ -42,7 +45,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"], path: "Tests/StoreTests"),
         .testTarget(name: "IndexTests", dependencies: ["Index"], path: "Tests/IndexTests"),
         .testTarget(name: "AngleVecTests", dependencies: ["AngleVec"], path: "Tests/AngleVecTests"),
-        .testTarget(name: "CLITests", dependencies: ["AngleVec"], path: "Tests/CLITests"),
+        .testTarget(name: "CLITests", dependencies: ["CLIKit"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v5]
 )
