@@ -8,11 +8,16 @@ public struct TokenBatch: Sendable {
     /// Real tokens per sequence (the attention mask's row sums).
     public let lengths: [Int]
 
-    /// Pads `sequences` with `padId`. Token type ids default to 0.
-    /// - Throws: `ModelLoadError.invalidInput` for an empty sequence or mismatched type ids.
-    public init(_ sequences: [[Int32]], typeIds: [[Int32]]? = nil, padId: Int32 = 0) throws {
+    /// Pads `sequences` with `padId` to the longest one (or to `paddedLength`, HF's `padding="max_length"`).
+    /// Token type ids default to 0.
+    /// - Throws: `ModelLoadError.invalidInput` for an empty sequence, mismatched type ids or a too short `paddedLength`.
+    public init(_ sequences: [[Int32]], typeIds: [[Int32]]? = nil, padId: Int32 = 0, paddedLength: Int? = nil) throws {
         count = sequences.count
-        seqLen = sequences.map(\.count).max() ?? 0
+        let longest = sequences.map(\.count).max() ?? 0
+        if let paddedLength, paddedLength < longest {
+            throw ModelLoadError.invalidInput("padded length \(paddedLength) is shorter than the longest sequence (\(longest) tokens)")
+        }
+        seqLen = paddedLength ?? longest
         lengths = sequences.map(\.count)
         ids = [Int32](repeating: padId, count: count * seqLen)
         self.typeIds = [Int32](repeating: 0, count: count * seqLen)
