@@ -49,10 +49,15 @@ public final class EmbeddingModel: @unchecked Sendable {
                               maxLength: maxLength)
     }
 
-    /// TOKENIZER PLUG-IN POINT: the one place the folder's tokenizer is built. Replace the body with
-    /// the WordPiece loader from the `tokenizer` branch (e.g. `return try loadTokenizer(from: folder)`)
-    /// once it lands. Until then folders load without a tokenizer and only token ids can be embedded.
+    /// TOKENIZER PLUG-IN POINT: the one place the folder's tokenizer is built. Folders without
+    /// tokenizer files (the tiny test models) load without one and embed token ids only.
     static func loadFolderTokenizer(_ folder: URL) throws -> (any Tokenizer)? {
+        let hasFiles = ["tokenizer.json", "vocab.txt"].contains {
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+        }
+        guard hasFiles else { return nil }
+        // Once branch `tokenizer` is merged, replace the next line with:
+        //     return try TokenizerLoader.load(from: folder)
         return nil
     }
 
