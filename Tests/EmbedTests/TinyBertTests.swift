@@ -61,6 +61,7 @@ final class TinyBertTests: XCTestCase {
         XCTAssertEqual(coarse, try model.vectors(model.begin(batch), view: coarseView))
         XCTAssertEqual(full, try model.vectors(model.begin(batch), view: fullView))
         XCTAssertThrowsError(try model.vectors(state, view: coarseView)) // a pass does not go backwards
+        XCTAssertEqual(try model.vectors(model.begin(batch), views: [fullView, coarseView]), [full, coarse])
     }
 
     func testEmbedderRestoresOrderAndIsBatchIndependent() throws {
