@@ -17,6 +17,7 @@ enum TokenizerFixtures {
         let cases: [Case]
         let custom_max_length: Int
         let custom_cases: [Case]
+        let fuzz_cases: [Case]
     }
 
     struct CasedConfig: Decodable {
@@ -25,6 +26,7 @@ enum TokenizerFixtures {
         let strip_accents: Bool
         let expected_max_length: Int
         let cases: [Case]
+        let fuzz_cases: [Case]
     }
 
     struct Cased: Decodable { let configs: [CasedConfig] }

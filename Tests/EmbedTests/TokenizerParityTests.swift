@@ -50,6 +50,24 @@ final class TokenizerParityTests: XCTestCase {
         }
     }
 
+    /// Seeded random texts mixing every character class (controls, marks, CJK, Hangul, Thai,
+    /// emoji, full-width, literal special tokens…), for the uncased and the cased tokenizers.
+    func testFuzzTextsMatchHuggingFace() throws {
+        let minilm = try TokenizerFixtures.load("minilm.json", as: TokenizerFixtures.MiniLM.self)
+        let tokenizer = try TokenizerLoader.load(from: try TokenizerFixtures.modelFolder())
+        XCTAssertGreaterThan(minilm.fuzz_cases.count, 300)
+        for expected in minilm.fuzz_cases {
+            TokenizerFixtures.assertMatches(tokenizer.encode(expected.text, maxLength: 1024), expected, "minilm fuzz")
+        }
+        let cased = try TokenizerFixtures.load("cased.json", as: TokenizerFixtures.Cased.self)
+        for config in cased.configs {
+            let tokenizer = try TokenizerLoader.load(from: TokenizerFixtures.directory.appendingPathComponent(config.folder))
+            for expected in config.fuzz_cases {
+                TokenizerFixtures.assertMatches(tokenizer.encode(expected.text, maxLength: 1024), expected, config.folder + " fuzz")
+            }
+        }
+    }
+
     /// transformers builds the same tokenizer from vocab.txt + tokenizer_config.json.
     func testVocabularyFileFallbackMatchesTokenizerJSON() throws {
         let model = try TokenizerFixtures.modelFolder()

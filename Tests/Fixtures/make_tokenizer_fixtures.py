@@ -6,7 +6,8 @@ Run with the reference venv:
 Writes Tests/Fixtures/tokenizer/:
   minilm.json  per text of texts.all_texts(): ids, type_ids, offsets from
                transformers.AutoTokenizer (fast) on the default model folder, truncated at 256
-               (sentence-transformers' max_seq_length) and again at a custom length of 16.
+               (sentence-transformers' max_seq_length), again at a custom length of 16, and
+               seeded random texts mixing every character class (fuzz_cases, limit 1024).
   cased/<config>/  tiny WordPiece tokenizers (tokenizer.json + vocab.txt + tokenizer_config.json)
                covering lowercase=False with strip_accents True/False, and lowercase=True with
                strip_accents=False; cased.json holds their expected encodings and max lengths.
@@ -14,6 +15,7 @@ Writes Tests/Fixtures/tokenizer/:
 
 import json
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -65,6 +67,45 @@ def sentence_transformers_max_length(folder):
     return limit
 
 
+# Scalar pools for the seeded fuzz texts: every class the BERT components treat differently.
+FUZZ_POOLS = [
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789" * 4,
+    " " * 20 + "\t\n\r\x0b\x0c\x85\xa0\u2003\u3000\u2028",
+    "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~¡§«»¿–—‘’“”„•…‰′″‹›※‽⁂、。「」『』【】〜・！？（）：；",
+    "àáâãäåæçèéêëìíîïñòóôõöøùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖØÙÚÛÜÝßĀāĂăĄąĆćČčĎďĒēĘęĚěĞğİıŁłŃńŇňŐőŒœŘřŚśŞşŠšŢţŤťŮůŰűŸŹźŻżŽžǅǈǋ",
+    "αβγδεζηθικλμνξοπρστυφχψωάέήίόύώϊϋΐΰΑΒΓΔΆΈΉΊΌΎΏςабвгдеёжзийклмнопрстуфхцчшщъыьэюяЁЙЇЎ",
+    "\u0300\u0301\u0302\u0303\u0308\u030a\u0327\u0345\u05b7\u064e\u0903\u093f\u0e31\u0e48\u20dd\ufe0f\u200d",
+    "我喜欢吃苹果東京日本首都中文字豈丽𠀀𠀁𪜀\U0002b820\U0002b91f\U0002b920\U00030000",  # 2B820–2B91F: not CJK for HF
+    "한국어문장입니다가각갃각",
+    "ひらがなカタカナがぎぐげごぱぴぷｶﾀｶﾅﾞﾟ",
+    "ภาษาไทยเป็นสวยงาม",
+    "مرحبابالعالمשלוםहिन्दीதமிழ்ქართულიአማርኛ",
+    "😀👍🏽🚀👨‍👩‍👧‍👦🥰🫠∑≤∞→←€£¥©®™°±×÷½",
+    "\x00\x01\x07\x1b\x7f\u200b\u200c\u00ad\ufeff\ufffd\ue000\U000e0041",
+    "ＡＢＣａｂｃ１２３－，．ﬁﬂﬀǄǆΩÅK",
+    "[CLS][SEP][MASK][UNK][PAD]",
+]
+
+
+def fuzz_texts(count=300, seed=1234):
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        length = rng.choice([1, 3, 8, 20, 60, 150])
+        pools = rng.sample(FUZZ_POOLS, rng.randint(1, 4))
+        text = ""
+        while len(text) < length:
+            pool = rng.choice(pools)
+            if pool.startswith("[CLS]"):
+                text += rng.choice(["[CLS]", "[SEP]", "[MASK]", "[UNK]", "[PAD]", "[", "]"])
+            else:
+                text += "".join(rng.choice(pool) for _ in range(rng.randint(1, 8)))
+        out.append(text)
+    # Words near max_input_chars_per_word (100), with and without accents.
+    out += ["é" * 100, "é" * 101, "a\u0301" * 60, "ab" * 50 + " x", "中" * 150]
+    return out
+
+
 def make_minilm(all_texts):
     tok = AutoTokenizer.from_pretrained(MODEL)
     assert tok.is_fast
@@ -76,6 +117,7 @@ def make_minilm(all_texts):
         "cases": encode_all(tok, all_texts, MAX_LENGTH),
         "custom_max_length": CUSTOM_LENGTH,
         "custom_cases": encode_all(tok, all_texts, CUSTOM_LENGTH),
+        "fuzz_cases": encode_all(tok, fuzz_texts(), 1024),
     })
 
 
@@ -106,7 +148,12 @@ CASED_CONFIGS = [
 
 def make_cased(all_texts):
     workdir = tempfile.mkdtemp()
-    vocab = train_tiny_vocab(all_texts, workdir)
+    # The trainer is not deterministic (Rust hash maps): reuse the committed vocabulary.
+    committed = os.path.join(OUT, "cased", CASED_CONFIGS[0][0], "vocab.txt")
+    if os.path.exists(committed):
+        vocab = shutil.copy(committed, os.path.join(workdir, "vocab.txt"))
+    else:
+        vocab = train_tiny_vocab(all_texts, workdir)
     root = os.path.join(OUT, "cased")
     shutil.rmtree(root, ignore_errors=True)
     configs = []
@@ -141,6 +188,7 @@ def make_cased(all_texts):
             "strip_accents": strip,
             "expected_max_length": sentence_transformers_max_length(folder),
             "cases": encode_all(reloaded, all_texts, 512),
+            "fuzz_cases": encode_all(reloaded, fuzz_texts(count=100, seed=len(configs)), 1024),
         })
     shutil.rmtree(workdir)
     write_json(os.path.join(OUT, "cased.json"), {"configs": configs})
