@@ -107,7 +107,7 @@ TRICKY = [
 
 
 def all_texts():
-    """Plain texts, then the queries again with AnglE's retrieval prompt applied."""
+    """Plain texts, then the queries again with AnglE's retrieval prompt applied, then TRICKY."""
     plain = SHORT + ACCENTS + CJK + EMOJI_AND_SYMBOLS + CONTROL + QUERIES + LONG
     prompted = [RETRIEVAL_PROMPT.format(text=q) for q in QUERIES]
     return plain + prompted + TRICKY
