@@ -92,6 +92,8 @@ final class TokenizerParityTests: XCTestCase {
             }
             let tokenizer = try TokenizerLoader.load(from: copy)
             for expected in config.cases {
+                // Only tokenizer.json can mark [MASK] lstrip/rstrip (as strip-accents does).
+                if config.folder.hasSuffix("/strip-accents") && expected.text.contains("[MASK]") { continue }
                 TokenizerFixtures.assertMatches(tokenizer.encode(expected.text, maxLength: 512), expected, "vocab.txt " + config.folder)
             }
         }

@@ -21,7 +21,7 @@ import sys
 import tempfile
 
 from transformers import AutoTokenizer
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import AddedToken, Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -167,7 +167,11 @@ def make_cased(all_texts):
         tok.post_processor = processors.TemplateProcessing(
             single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
             special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
-        tok.add_special_tokens(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+        # strip-accents also covers an lstrip/rstrip special token (swallows adjacent whitespace).
+        stripping = name == "strip-accents"
+        tok.add_special_tokens(["[PAD]", "[UNK]", "[CLS]", "[SEP]",
+                                AddedToken("[MASK]", lstrip=stripping, rstrip=stripping, special=True,
+                                           normalized=False)])
         tok.save(os.path.join(folder, "tokenizer.json"))
         shutil.copy(vocab, os.path.join(folder, "vocab.txt"))
         write_json(os.path.join(folder, "tokenizer_config.json"), {

@@ -2,12 +2,15 @@ import Foundation
 
 /// HF's added vocabulary, as used for special tokens: occurrences of a token's exact text
 /// (e.g. "[MASK]" typed in a document) are cut out of the raw text before normalization and
-/// become that token, leftmost-longest first, like HF's Aho-Corasick split.
+/// become that token, leftmost-longest first, like HF's Aho-Corasick split. `lstrip`/`rstrip`
+/// tokens also swallow the whitespace before/after them (it joins the token's offsets).
 struct AddedTokens: Sendable {
     struct Token: Sendable {
         let bytes: [UInt8]
         let scalarCount: Int
         let id: Int32
+        let lstrip: Bool
+        let rstrip: Bool
     }
     /// Longest first, so the first match at a position is the longest.
     private let tokens: [Token]
@@ -16,9 +19,10 @@ struct AddedTokens: Sendable {
 
     var isEmpty: Bool { tokens.isEmpty }
 
-    init(_ tokens: [(content: String, id: Int32)]) {
+    init(_ tokens: [(content: String, id: Int32, lstrip: Bool, rstrip: Bool)]) {
         var byLength = tokens.filter { !$0.content.isEmpty }.map {
-            Token(bytes: Array($0.content.utf8), scalarCount: $0.content.unicodeScalars.count, id: $0.id)
+            Token(bytes: Array($0.content.utf8), scalarCount: $0.content.unicodeScalars.count, id: $0.id,
+                  lstrip: $0.lstrip, rstrip: $0.rstrip)
         }
         byLength.sort { $0.bytes.count > $1.bytes.count }
         var firstByte = [Bool](repeating: false, count: 256)

@@ -62,7 +62,7 @@ struct BertNormalizer: Normalizer {
 
 /// Per-scalar result of BERT's clean → strip accents → lowercase for one flag combination.
 /// The BMP is a direct table (most scalars map to themselves); other planes a dictionary of
-/// the scalars that change. Built once per flag combination (~15 ms) and shared.
+/// the scalars that change. Built once per flag combination (~0.1 s) and shared.
 final class ScalarMappingTable: Sendable {
     private static let identity = UInt32.max
     /// For each BMP scalar: `identity`, or `offset << 8 | count` into `expansions`.
@@ -87,10 +87,11 @@ final class ScalarMappingTable: Sendable {
         var bmp = [UInt32](repeating: Self.identity, count: 0x10000)
         var astral: [UInt32: UInt32] = [:]
         var expansions: [UInt32] = []
-        // Planes 4–13 are unassigned and 15–16 private use: `append` handles them directly.
-        for value in UInt32(0x80)..<UInt32(0xE1000) {
-            if value >= 0xD800 && value < 0xE000 { continue }
-            if value >= 0x40000 && value < 0xE0000 { continue }
+        // Planes 2–3 hold only CJK ideographs (unchanged) besides the compatibility ideographs
+        // (canonical singletons), planes 4–13 are unassigned and 15–16 private use, which
+        // `append` handles directly.
+        let ranges: [Range<UInt32>] = [0x80..<0xD800, 0xE000..<0x20000, 0x2F800..<0x2FA20, 0xE0000..<0xE1000]
+        for value in ranges.joined() {
             if Self.mapsToItself(value, cleanText: cleanText, stripAccents: stripAccents, lowercase: lowercase) { continue }
             let mapped = Self.map(value, cleanText: cleanText, stripAccents: stripAccents, lowercase: lowercase)
             if mapped.count == 1 && mapped[0] == value { continue }

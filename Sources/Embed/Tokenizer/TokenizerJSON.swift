@@ -11,7 +11,7 @@ enum TokenizerJSON {
         func corrupt(_ reason: String) -> TokenizerError { .corruptFile(path: path, reason: reason) }
 
         // Added tokens: id → content; matched in the raw text before normalization.
-        var added: [(content: String, id: Int32)] = []
+        var added: [(content: String, id: Int32, lstrip: Bool, rstrip: Bool)] = []
         var specialIds = Set<Int32>()
         if let list = json["added_tokens"], !(list is NSNull) {
             guard let list = list as? [[String: Any]] else { throw corrupt("added_tokens is not a list of objects") }
@@ -19,7 +19,7 @@ enum TokenizerJSON {
                 guard let content = token["content"] as? String, let id = token["id"].flatMap(TokenizerLoader.intValue) else {
                     throw corrupt("added_tokens[\(index)] lacks a string content or an integer id")
                 }
-                added.append((content, Int32(id)))
+                added.append((content, Int32(id), token["lstrip"] as? Bool ?? false, token["rstrip"] as? Bool ?? false))
                 if token["special"] as? Bool ?? false { specialIds.insert(Int32(id)) }
             }
         }
@@ -67,7 +67,7 @@ enum TokenizerJSON {
         return BertPreTokenizer()
     }
 
-    static func wordPiece(_ value: Any?, added: [(content: String, id: Int32)], path: String) throws -> WordPiece {
+    static func wordPiece(_ value: Any?, added: [(content: String, id: Int32, lstrip: Bool, rstrip: Bool)], path: String) throws -> WordPiece {
         guard let (type, fields) = try section(value, "model", path: path) else {
             throw TokenizerError.corruptFile(path: path, reason: "model is missing")
         }
@@ -86,7 +86,7 @@ enum TokenizerJSON {
             byId.append((token, id))
         }
         // Added tokens outside the model's vocabulary still need a token for their id.
-        for (content, id) in added where id >= 0 && vocab[content] == nil { byId.append((content, Int(id))) }
+        for (content, id, _, _) in added where id >= 0 && vocab[content] == nil { byId.append((content, Int(id))) }
         let size = (byId.map(\.1).max() ?? -1) + 1
         var vocabulary = [String](repeating: "", count: size)
         for (token, id) in byId { vocabulary[id] = token }

@@ -103,9 +103,11 @@ public enum TokenizerLoader {
         }
         let cls = try id(config.classifierToken), sep = try id(config.separatorToken)
         // Special tokens transformers registers as added tokens (split out of raw text).
-        var added: [(content: String, id: Int32)] = []
+        var added: [(content: String, id: Int32, lstrip: Bool, rstrip: Bool)] = []
         for token in [config.padToken, config.unknownToken, config.classifierToken, config.separatorToken, config.maskToken] {
-            if let id = model.id(forToken: token), !added.contains(where: { $0.content == token }) { added.append((token, id)) }
+            if let id = model.id(forToken: token), !added.contains(where: { $0.content == token }) {
+                added.append((token, id, false, false))
+            }
         }
         return TokenizerPipeline(
             addedTokens: AddedTokens(added),

@@ -94,11 +94,30 @@ public final class TokenizerPipeline: Tokenizer {
             if !addedTokens.isEmpty {
                 while i < bytes.count {
                     guard let added = addedTokens.match(bytes, at: i) else { i += 1; continue }
-                    encodeSegment(bytes, segmentStart..<i, &state, limit: limit, into: &tokens)
+                    var matchStart = i, matchEnd = i + added.bytes.count, scalars = added.scalarCount
+                    if added.lstrip {
+                        while matchStart > segmentStart {
+                            var previous = matchStart - 1
+                            while bytes[previous] & 0xC0 == 0x80 { previous -= 1 }
+                            var index = previous
+                            guard BertCharacterClasses.isWhitespace(decodeUTF8Scalar(bytes, &index)) else { break }
+                            matchStart = previous
+                            scalars += 1
+                        }
+                    }
+                    if added.rstrip {
+                        while matchEnd < bytes.count {
+                            var next = matchEnd
+                            guard BertCharacterClasses.isWhitespace(decodeUTF8Scalar(bytes, &next)) else { break }
+                            matchEnd = next
+                            scalars += 1
+                        }
+                    }
+                    encodeSegment(bytes, segmentStart..<matchStart, &state, limit: limit, into: &tokens)
                     if tokens.count >= limit { return }
-                    tokens.append(added.id, state.scalarIndex..<(state.scalarIndex + added.scalarCount))
-                    state.scalarIndex += added.scalarCount
-                    i += added.bytes.count
+                    tokens.append(added.id, state.scalarIndex..<(state.scalarIndex + scalars))
+                    state.scalarIndex += scalars
+                    i = matchEnd
                     segmentStart = i
                 }
             }
