@@ -106,6 +106,11 @@ def fuzz_texts(count=300, seed=1234):
     return out
 
 
+# Literal special tokens next to whitespace (lstrip/rstrip) and each other.
+SPECIAL_TEXTS = ["a  [MASK]  b", "\t[MASK]\u3000x", "[MASK][MASK] [MASK]", "x[MASK]y", " [MASK] ",
+                 "[SEP] [MASK]\n[CLS]", "é [MASK] é", "[MASK"]
+
+
 def make_minilm(all_texts):
     tok = AutoTokenizer.from_pretrained(MODEL)
     assert tok.is_fast
@@ -117,7 +122,7 @@ def make_minilm(all_texts):
         "cases": encode_all(tok, all_texts, MAX_LENGTH),
         "custom_max_length": CUSTOM_LENGTH,
         "custom_cases": encode_all(tok, all_texts, CUSTOM_LENGTH),
-        "fuzz_cases": encode_all(tok, fuzz_texts(), 1024),
+        "fuzz_cases": encode_all(tok, fuzz_texts() + SPECIAL_TEXTS, 1024),
     })
 
 
@@ -192,7 +197,7 @@ def make_cased(all_texts):
             "strip_accents": strip,
             "expected_max_length": sentence_transformers_max_length(folder),
             "cases": encode_all(reloaded, all_texts, 512),
-            "fuzz_cases": encode_all(reloaded, fuzz_texts(count=100, seed=len(configs)), 1024),
+            "fuzz_cases": encode_all(reloaded, fuzz_texts(count=100, seed=len(configs)) + SPECIAL_TEXTS, 1024),
         })
     shutil.rmtree(workdir)
     write_json(os.path.join(OUT, "cased.json"), {"configs": configs})
