@@ -34,25 +34,25 @@ struct BertNormalizer: Normalizer {
         self.table = ScalarMappingTable.shared(cleanText: cleanText, stripAccents: self.stripAccents, lowercase: lowercase)
     }
 
-    func normalize(_ bytes: UnsafeBufferPointer<UInt8>, firstScalar: Int, into output: inout NormalizedText) -> Int {
+    func normalize(_ bytes: UnsafeBufferPointer<UInt8>, firstScalar: Int, into output: NormalizedText) -> Int {
         var i = 0, source = firstScalar
         let n = bytes.count
-        output.scalars.reserveCapacity(output.count + n)
-        output.sources.reserveCapacity(output.count + n)
+        output.reserve(n)  // enough for ASCII; other scalars reserve their own expansion
         ascii.withUnsafeBufferPointer { ascii in
             while i < n {
                 let b = bytes[i]
                 if b < 0x80 {
                     let mapped = ascii[Int(b)]
-                    if mapped != Self.dropped { output.append(mapped, source: source) }
+                    if mapped != Self.dropped { output.appendReserved(mapped, source: source) }
                     i += 1; source += 1
                     continue
                 }
                 let scalar = decodeUTF8Scalar(bytes, &i)
                 let isolate = handleChineseChars && BertCharacterClasses.isChineseChar(scalar)
-                if isolate { output.append(0x20, source: source) }
-                table.append(scalar, source: source, to: &output)
-                if isolate { output.append(0x20, source: source) }
+                output.reserve(2 + table.maxExpansion)
+                if isolate { output.appendReserved(0x20, source: source) }
+                table.append(scalar, source: source, to: output)
+                if isolate { output.appendReserved(0x20, source: source) }
                 source += 1
             }
         }
@@ -70,6 +70,8 @@ final class ScalarMappingTable: Sendable {
     private let astral: [UInt32: UInt32]
     private let expansions: [UInt32]
     private let cleanText: Bool
+    /// The longest output of one scalar (callers of `append` reserve this much).
+    let maxExpansion: Int
 
     private static let cache = Mutex<[Int: ScalarMappingTable]>([:])
 
@@ -87,6 +89,7 @@ final class ScalarMappingTable: Sendable {
         var bmp = [UInt32](repeating: Self.identity, count: 0x10000)
         var astral: [UInt32: UInt32] = [:]
         var expansions: [UInt32] = []
+        var maxExpansion = 1
         // Planes 2–3 hold only CJK ideographs (unchanged) besides the compatibility ideographs
         // (canonical singletons), planes 4–13 are unassigned and 15–16 private use, which
         // `append` handles directly.
@@ -97,16 +100,19 @@ final class ScalarMappingTable: Sendable {
             if mapped.count == 1 && mapped[0] == value { continue }
             let packed = UInt32(expansions.count) << 8 | UInt32(mapped.count)
             expansions.append(contentsOf: mapped)
+            maxExpansion = max(maxExpansion, mapped.count)
             if value < 0x10000 { bmp[Int(value)] = packed } else { astral[value] = packed }
         }
         self.bmp = bmp
         self.astral = astral
         self.expansions = expansions
         self.cleanText = cleanText
+        self.maxExpansion = maxExpansion
     }
 
+    /// Appends the mapping of a non-ASCII scalar; the caller has reserved `maxExpansion`.
     @inline(__always)
-    func append(_ scalar: UInt32, source: Int, to output: inout NormalizedText) {
+    func append(_ scalar: UInt32, source: Int, to output: NormalizedText) {
         let packed: UInt32
         if scalar < 0x10000 {
             packed = bmp[Int(scalar)]
@@ -117,11 +123,11 @@ final class ScalarMappingTable: Sendable {
             packed = Self.identity
         }
         if packed == Self.identity {
-            output.append(scalar, source: source)
+            output.appendReserved(scalar, source: source)
             return
         }
         let start = Int(packed >> 8), count = Int(packed & 0xFF)
-        for k in start..<(start + count) { output.append(expansions[k], source: source) }
+        for k in start..<(start + count) { output.appendReserved(expansions[k], source: source) }
     }
 
     /// Cheap pre-check for `map(value) == [value]` that allocates nothing.

@@ -92,7 +92,9 @@ public final class TokenizerPipeline: Tokenizer {
             var state = EncodeState()
             var segmentStart = 0, i = 0
             if !addedTokens.isEmpty {
-                while i < bytes.count {
+                while true {
+                    i = addedTokens.nextCandidate(bytes, from: i)
+                    if i >= bytes.count { break }
                     guard let added = addedTokens.match(bytes, at: i) else { i += 1; continue }
                     var matchStart = i, matchEnd = i + added.bytes.count, scalars = added.scalarCount
                     if added.lstrip {
@@ -142,10 +144,10 @@ public final class TokenizerPipeline: Tokenizer {
             state.normalized.removeAll()
             state.words.removeAll(keepingCapacity: true)
             state.scalarIndex += normalizer.normalize(UnsafeBufferPointer(rebasing: bytes[start..<end]),
-                                                      firstScalar: state.scalarIndex, into: &state.normalized)
+                                                      firstScalar: state.scalarIndex, into: state.normalized)
             preTokenizer.split(state.normalized, into: &state.words)
             for word in state.words {
-                model.tokenize(state.normalized, word: word, scratch: &state.scratch, into: &tokens)
+                model.tokenize(state.normalized, word: word, scratch: state.scratch, into: &tokens)
                 if tokens.count >= limit { return }
             }
             start = end
