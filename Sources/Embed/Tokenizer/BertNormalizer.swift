@@ -10,28 +10,36 @@ import Synchronization
 /// table: a 128-entry ASCII fast path, then a lazily built table shared by all normalizers with
 /// the same flags. Each output scalar keeps its source's index (HF's alignments do the same:
 /// inserted scalars inherit the alignment of the scalar they came from).
+///
+/// `lowercaseFirst` is the `Lowercase` normalizer sentence-transformers puts in front of the
+/// tokenizer's own when `sentence_bert_config.json` says `do_lower_case: true`.
 struct BertNormalizer: Normalizer {
     let cleanText: Bool
     let handleChineseChars: Bool
     let stripAccents: Bool
     let lowercase: Bool
+    let lowercaseFirst: Bool
     private let ascii: [UInt32]          // ASCII → mapped ASCII, or `dropped`
     private let table: ScalarMappingTable
 
     private static let dropped = UInt32.max
 
-    init(cleanText: Bool = true, handleChineseChars: Bool = true, stripAccents: Bool? = nil, lowercase: Bool = true) {
+    init(cleanText: Bool = true, handleChineseChars: Bool = true, stripAccents: Bool? = nil, lowercase: Bool = true,
+         lowercaseFirst: Bool = false) {
         self.cleanText = cleanText
         self.handleChineseChars = handleChineseChars
         self.stripAccents = stripAccents ?? lowercase
         self.lowercase = lowercase
+        self.lowercaseFirst = lowercaseFirst
+        let flags = ScalarMappingTable.Flags(cleanText: cleanText, stripAccents: self.stripAccents,
+                                             lowercase: lowercase, lowercaseFirst: lowercaseFirst)
         var ascii = [UInt32](repeating: 0, count: 128)
         for b in 0..<UInt32(128) {
-            let mapped = ScalarMappingTable.map(b, cleanText: cleanText, stripAccents: self.stripAccents, lowercase: lowercase)
+            let mapped = ScalarMappingTable.map(b, flags)
             ascii[Int(b)] = mapped.first ?? Self.dropped
         }
         self.ascii = ascii
-        self.table = ScalarMappingTable.shared(cleanText: cleanText, stripAccents: self.stripAccents, lowercase: lowercase)
+        self.table = ScalarMappingTable.shared(flags)
     }
 
     func normalize(_ bytes: UnsafeBufferPointer<UInt8>, firstScalar: Int, into output: NormalizedText) -> Int {
@@ -75,17 +83,25 @@ final class ScalarMappingTable: Sendable {
 
     private static let cache = Mutex<[Int: ScalarMappingTable]>([:])
 
-    static func shared(cleanText: Bool, stripAccents: Bool, lowercase: Bool) -> ScalarMappingTable {
-        let key = (cleanText ? 1 : 0) | (stripAccents ? 2 : 0) | (lowercase ? 4 : 0)
+    struct Flags {
+        var cleanText: Bool
+        var stripAccents: Bool
+        var lowercase: Bool
+        var lowercaseFirst: Bool
+    }
+
+    static func shared(_ flags: Flags) -> ScalarMappingTable {
+        let key = (flags.cleanText ? 1 : 0) | (flags.stripAccents ? 2 : 0) | (flags.lowercase ? 4 : 0)
+            | (flags.lowercaseFirst ? 8 : 0)
         return cache.withLock { cache in
             if let table = cache[key] { return table }
-            let table = ScalarMappingTable(cleanText: cleanText, stripAccents: stripAccents, lowercase: lowercase)
+            let table = ScalarMappingTable(flags)
             cache[key] = table
             return table
         }
     }
 
-    private init(cleanText: Bool, stripAccents: Bool, lowercase: Bool) {
+    private init(_ flags: Flags) {
         var bmp = [UInt32](repeating: Self.identity, count: 0x10000)
         var astral: [UInt32: UInt32] = [:]
         var expansions: [UInt32] = []
@@ -95,8 +111,8 @@ final class ScalarMappingTable: Sendable {
         // `append` handles directly.
         let ranges: [Range<UInt32>] = [0x80..<0xD800, 0xE000..<0x20000, 0x2F800..<0x2FA20, 0xE0000..<0xE1000]
         for value in ranges.joined() {
-            if Self.mapsToItself(value, cleanText: cleanText, stripAccents: stripAccents, lowercase: lowercase) { continue }
-            let mapped = Self.map(value, cleanText: cleanText, stripAccents: stripAccents, lowercase: lowercase)
+            if Self.mapsToItself(value, flags) { continue }
+            let mapped = Self.map(value, flags)
             if mapped.count == 1 && mapped[0] == value { continue }
             let packed = UInt32(expansions.count) << 8 | UInt32(mapped.count)
             expansions.append(contentsOf: mapped)
@@ -106,7 +122,7 @@ final class ScalarMappingTable: Sendable {
         self.bmp = bmp
         self.astral = astral
         self.expansions = expansions
-        self.cleanText = cleanText
+        self.cleanText = flags.cleanText
         self.maxExpansion = maxExpansion
     }
 
@@ -131,13 +147,14 @@ final class ScalarMappingTable: Sendable {
     }
 
     /// Cheap pre-check for `map(value) == [value]` that allocates nothing.
-    private static func mapsToItself(_ value: UInt32, cleanText: Bool, stripAccents: Bool, lowercase: Bool) -> Bool {
+    private static func mapsToItself(_ value: UInt32, _ flags: Flags) -> Bool {
         guard let scalar = Unicode.Scalar(value) else { return false }
-        if cleanText && (value == 0xFFFD || BertCharacterClasses.isControl(value) || BertCharacterClasses.isWhitespace(value)) {
+        if flags.cleanText
+            && (value == 0xFFFD || BertCharacterClasses.isControl(value) || BertCharacterClasses.isWhitespace(value)) {
             return false
         }
-        if lowercase && scalar.properties.changesWhenLowercased { return false }
-        if stripAccents {
+        if (flags.lowercase || flags.lowercaseFirst) && scalar.properties.changesWhenLowercased { return false }
+        if flags.stripAccents {
             if scalar.properties.generalCategory == .nonspacingMark { return false }
             var decomposition = String(scalar)._nfd.makeIterator()
             if decomposition.next() != scalar || decomposition.next() != nil { return false }
@@ -145,22 +162,29 @@ final class ScalarMappingTable: Sendable {
         return true
     }
 
-    /// The reference per-scalar pipeline, from tokenizers/src/normalizers/bert.rs.
-    static func map(_ value: UInt32, cleanText: Bool, stripAccents: Bool, lowercase: Bool) -> [UInt32] {
+    /// The reference per-scalar pipeline, from tokenizers/src/normalizers/bert.rs
+    /// (after sentence-transformers' optional `Lowercase`).
+    static func map(_ value: UInt32, _ flags: Flags) -> [UInt32] {
         guard let scalar = Unicode.Scalar(value) else { return [] }
-        if cleanText {
+        guard flags.lowercaseFirst else { return bert(scalar, flags).map(\.value) }
+        return lowercased(scalar).flatMap { bert($0, flags) }.map(\.value)
+    }
+
+    private static func lowercased(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
+        scalar.properties.changesWhenLowercased ? Array(scalar.properties.lowercaseMapping.unicodeScalars) : [scalar]
+    }
+
+    private static func bert(_ scalar: Unicode.Scalar, _ flags: Flags) -> [Unicode.Scalar] {
+        let value = scalar.value
+        if flags.cleanText {
             if value == 0 || value == 0xFFFD || BertCharacterClasses.isControl(value) { return [] }
-            if BertCharacterClasses.isWhitespace(value) { return [0x20] }
+            if BertCharacterClasses.isWhitespace(value) { return [" "] }
         }
         var scalars: [Unicode.Scalar] = [scalar]
-        if stripAccents {
+        if flags.stripAccents {
             scalars = String(scalar)._nfd.filter { $0.properties.generalCategory != .nonspacingMark }
         }
-        if lowercase {
-            scalars = scalars.flatMap { s -> [Unicode.Scalar] in
-                s.properties.changesWhenLowercased ? Array(s.properties.lowercaseMapping.unicodeScalars) : [s]
-            }
-        }
-        return scalars.map(\.value)
+        if flags.lowercase { scalars = scalars.flatMap(lowercased) }
+        return scalars
     }
 }

@@ -19,6 +19,20 @@ public final class TokenizerPipeline: Tokenizer {
     public let maxLength: Int
     public let padId: Int32
 
+    /// This pipeline with sentence-transformers' `do_lower_case`: a `Lowercase` normalizer
+    /// in front of the tokenizer's own.
+    func lowercasingInput() -> TokenizerPipeline {
+        let lowered: any Normalizer
+        if let bert = normalizer as? BertNormalizer {
+            lowered = BertNormalizer(cleanText: bert.cleanText, handleChineseChars: bert.handleChineseChars,
+                                     stripAccents: bert.stripAccents, lowercase: bert.lowercase, lowercaseFirst: true)
+        } else {
+            lowered = BertNormalizer(cleanText: false, handleChineseChars: false, stripAccents: false, lowercase: true)
+        }
+        return TokenizerPipeline(addedTokens: addedTokens, normalizer: lowered, preTokenizer: preTokenizer, model: model,
+                                 postProcessor: postProcessor, specialIds: specialIds, maxLength: maxLength, padId: padId)
+    }
+
     init(addedTokens: AddedTokens, normalizer: any Normalizer, preTokenizer: any PreTokenizer,
          model: any TokenizerModel, postProcessor: any PostProcessor, specialIds: Set<Int32>,
          maxLength: Int, padId: Int32) {
