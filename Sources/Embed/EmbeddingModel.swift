@@ -49,16 +49,14 @@ public final class EmbeddingModel: @unchecked Sendable {
                               maxLength: maxLength)
     }
 
-    /// TOKENIZER PLUG-IN POINT: the one place the folder's tokenizer is built. Folders without
+    /// The one place the folder's tokenizer is built. Folders without
     /// tokenizer files (the tiny test models) load without one and embed token ids only.
     static func loadFolderTokenizer(_ folder: URL) throws -> (any Tokenizer)? {
         let hasFiles = ["tokenizer.json", "vocab.txt"].contains {
             FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
         }
         guard hasFiles else { return nil }
-        // Once branch `tokenizer` is merged, replace the next line with:
-        //     return try TokenizerLoader.load(from: folder)
-        return nil
+        return try TokenizerLoader.load(from: folder)
     }
 
     init(folder: URL, encoder: any EncoderArchitecture, tokenizer: (any Tokenizer)?, pooling: PoolingStrategy,
