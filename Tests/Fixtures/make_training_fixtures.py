@@ -178,7 +178,7 @@ def ese_cases():
             kl_temperature=temp, labels=flat(labels),
             teacher=flat(pooled[-1]), students=[flat(p) for p in pooled[:n_layers - 1]],
             teacher_target=flat(targets[0]), student_targets=[flat(targets[i + 1]) for i in range(n_layers - 1)],
-            loss=float(loss),
+            loss=float(loss.detach()),
             teacher_gradient=flat(hidden[-1].grad[:, 0]),
             student_gradients=[flat(h.grad[:, 0]) for h in hidden[:n_layers - 1]],
             unused_layer_gradient_is_zero=bool(hidden[n_layers - 1].grad is None)))
@@ -201,7 +201,9 @@ def optimizer_cases():
     """AdamW (the Trainer's adamw_torch_fused) + linear warmup/decay + clip_grad_norm_(1.0)."""
     g = torch.Generator().manual_seed(5)
     cases = []
-    for wd, lr, warmup, total, scale in ((0.0, 1e-2, 2, 7, 1.0), (0.01, 3e-3, 0, 5, 0.1), (0.1, 1e-2, 3, 8, 3.0)):
+    # the last case has gradients ~1e-7, where eps sits (after the bias correction) matters
+    for wd, lr, warmup, total, scale in ((0.0, 1e-2, 2, 7, 1.0), (0.01, 3e-3, 0, 5, 0.1), (0.1, 1e-2, 3, 8, 3.0),
+                                         (0.0, 1e-2, 0, 4, 1e-7)):
         p1 = torch.randn(6, generator=g, dtype=torch.float32)
         p2 = torch.randn(2, 3, generator=g, dtype=torch.float32)
         init = [flat(p1), flat(p2)]
