@@ -190,7 +190,7 @@ def ese_cases():
         loss = AngleTrainer.compute_distillation_loss(None, x, t, mse_weight=mse_w, kl_temperature=temp)
         loss.backward()
         cases.append(dict(name=f'distill_mse{mse_w:g}_T{temp:g}', rows=6, dim=7, embeddings=flat(x), targets=flat(t),
-                          mse_weight=mse_w, kl_temperature=temp, loss=float(loss), gradient=flat(x.grad)))
+                          mse_weight=mse_w, kl_temperature=temp, loss=float(loss.detach()), gradient=flat(x.grad)))
     # pca_compress (exact SVD variant) for the Swift PCA.
     m = torch.randn(10, 12, generator=g, dtype=DT)
     cases.append(dict(name='pca', rows=10, dim=12, k=4, embeddings=flat(m), compressed=flat(exact_pca_compress(m, 4))))
@@ -238,11 +238,37 @@ def optimizer_cases():
     return dict(optimizer=cases, schedule=sched_lrs)
 
 
+def collator_cases():
+    """AngleDataCollator's filter_duplicate on the default (uncased WordPiece) tokenizer: which
+    examples of a batch survive. Format A examples carry their index as label to identify them."""
+    from angle_emb.angle import AngleDataCollator
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(os.path.expanduser('~/.cache/anglevec/models/all-MiniLM-L6-v2'))
+    cases = []
+    a = [('A cat sits.', 'A dog runs.'), ('a CAT sits.', 'Birds fly.'), ('Fish swim.', 'Fish swim.'),
+         ('Rain falls.', 'Snow melts.'), ('Snow melts.', 'Wind blows.'), ('Sun shines.', 'rain  falls.'),
+         ('Moon rises.', 'Stars fade.')]
+    feats = [{'text1': t1, 'text2': t2, 'label': float(i)} for i, (t1, t2) in enumerate(a)]
+    for prompt in (None, 'Q: {text}'):
+        batch = AngleDataCollator(tok, filter_duplicate=True, text_prompt=prompt, dataset_format='A')(feats)
+        kept = [int(v) for v in batch['labels'][::2, 0].tolist()]
+        cases.append(dict(format='A', examples=[list(x) for x in a], text_prompt=prompt, kept=kept,
+                          rows=tok.batch_decode(batch['input_ids'], skip_special_tokens=True)))
+    c = [('q1', 'p1', 'n1'), ('q2', 'P1', 'n2'), ('q3', 'p3', 'q3'), ('q4', 'p4', 'n4'), ('Q4', 'p5', 'n5')]
+    feats = [{'query': q, 'positive': p, 'negative': n} for q, p, n in c]
+    batch = AngleDataCollator(tok, filter_duplicate=True, query_prompt='query: {text}', doc_prompt='doc: {text}',
+                              dataset_format='C')(feats)
+    rows = tok.batch_decode(batch['input_ids'], skip_special_tokens=True)
+    cases.append(dict(format='C', examples=[list(x) for x in c], query_prompt='query: {text}', doc_prompt='doc: {text}',
+                      rows=rows, labels=[float(v) for v in batch['labels'][:, 0].tolist()]))
+    return cases
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
     for name, data in (('losses', loss_cases()), ('angle_loss', combined_cases()), ('ese', ese_cases()),
-                       ('optimizer', optimizer_cases())):
+                       ('optimizer', optimizer_cases()), ('collator', collator_cases())):
         with open(os.path.join(OUT, name + '.json'), 'w') as f:
             json.dump(data, f, separators=(',', ':'))
         print('wrote', name)
