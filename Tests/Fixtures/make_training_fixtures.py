@@ -264,11 +264,46 @@ def collator_cases():
     return cases
 
 
+def tiny_bert_gradients():
+    """Whole-model parameter gradients of the encoder fixtures' tiny random BertModel (eval mode: no
+    dropout) under AngleLoss(A) on mean-pooled hidden_states[2] plus 0.5 x AngleLoss(A) on the CLS
+    vector of hidden_states[1] truncated to 16 dims (an ESE-style shallow view)."""
+    from transformers import BertModel
+    folder = os.path.join(os.path.dirname(OUT), 'encoder', 'tiny-bert-f32')
+    model = BertModel.from_pretrained(folder, attn_implementation='eager').float()
+    model.eval()
+    g = torch.Generator().manual_seed(11)
+    lengths = [7, 5, 6, 3, 7, 4]
+    seq = max(lengths)
+    ids = torch.zeros(len(lengths), seq, dtype=torch.long)
+    types = torch.zeros(len(lengths), seq, dtype=torch.long)
+    mask = torch.zeros(len(lengths), seq, dtype=torch.long)
+    for i, n in enumerate(lengths):
+        ids[i, :n] = torch.randint(1, 120, (n,), generator=g)
+        ids[i, 0], ids[i, n - 1] = 2, 3
+        types[i, n // 2:n] = i % 2
+        mask[i, :n] = 1
+    labels = torch.tensor([1, 1, 0, 0, 1, 1], dtype=torch.float32)[:, None]
+    out = model(input_ids=ids, token_type_ids=types, attention_mask=mask, output_hidden_states=True)
+    hs = out.hidden_states
+    m = mask[:, :, None].float()
+    pooled = (hs[2] * m).sum(1) / m.sum(1)
+    shallow = hs[1][:, 0, :16]
+    loss_fn = AngleLoss(dataset_format='A')
+    loss = loss_fn(labels, pooled) + 0.5 * loss_fn(labels, shallow)
+    loss.backward()
+    return dict(ids=[r[:n] for r, n in zip(ids.tolist(), lengths)],
+                type_ids=[r[:n] for r, n in zip(types.tolist(), lengths)],
+                labels=flat(labels), loss=float(loss.detach()), pooled=flat(pooled), shallow=flat(shallow),
+                gradients={name: flat(p.grad) for name, p in model.named_parameters() if p.grad is not None})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
     for name, data in (('losses', loss_cases()), ('angle_loss', combined_cases()), ('ese', ese_cases()),
-                       ('optimizer', optimizer_cases()), ('collator', collator_cases())):
+                       ('optimizer', optimizer_cases()), ('collator', collator_cases()),
+                       ('tiny_bert_gradients', tiny_bert_gradients())):
         with open(os.path.join(OUT, name + '.json'), 'w') as f:
             json.dump(data, f, separators=(',', ':'))
         print('wrote', name)

@@ -1,0 +1,93 @@
+import XCTest
+@testable import Embed
+
+/// Whole-model parameter gradients of the tiny random BERT vs PyTorch autograd, and the training
+/// pass with dropout vs finite differences.
+final class TrainingBertGradientTests: XCTestCase {
+    func loadTiny() throws -> TrainableBert {
+        let model = try EmbeddingModel.load(from: EncoderFixtures.tiny("f32"))
+        return TrainableBert(try XCTUnwrap(model.encoder as? BertModel))
+    }
+
+    /// AngleLoss(A) on mean-pooled hidden_states[2] + 0.5 × AngleLoss(A) on CLS(hidden_states[1])[:, :16],
+    /// as the fixture script; returns the loss and runs the backward pass.
+    func lossAndBackward(_ pass: BertTrainingPass, labels: [Double], backward: Bool = true) throws -> Double {
+        let n = pass.batch.count, h = pass.model.hiddenSize
+        let loss = AngleLoss(format: .a)
+        let pooled = try PooledEmbeddings(rows: n, dimension: h, floats: pass.pooled(.avg, layer: 2))
+        let shallow = try PooledEmbeddings(rows: n, dimension: 16, floats: pass.pooled(.cls, layer: 1, dims: 16))
+        let a = try loss(labels: labels, embeddings: pooled), b = try loss(labels: labels, embeddings: shallow)
+        if backward {
+            try pass.backward([
+                .init(strategy: .avg, layer: 2, dims: h, gradient: a.gradient.values.map(Float.init)),
+                .init(strategy: .cls, layer: 1, dims: 16, gradient: b.gradient.values.map { Float(0.5 * $0) }),
+            ])
+        }
+        return a.loss + 0.5 * b.loss
+    }
+
+    func testParameterGradientsMatchPyTorch() throws {
+        let fixture = try XCTUnwrap(TrainingFixtures.load("tiny_bert_gradients") as? [String: Any])
+        let ids = (fixture["ids"] as! [[Int]]).map { $0.map(Int32.init) }
+        let types = (fixture["type_ids"] as! [[Int]]).map { $0.map(Int32.init) }
+        let model = try loadTiny()
+        var generator = SeededGenerator(seed: 1)
+        let pass = try BertTrainingPass(model: model, batch: try TokenBatch(ids, typeIds: types), hiddenDropout: 0,
+                                        attentionDropout: 0, generator: &generator)
+        assertClose(pass.pooled(.avg, layer: 2).map(Double.init), fixture.doubles("pooled"), abs: 1e-5, rel: 1e-4, "pooled")
+        let loss = try lossAndBackward(pass, labels: fixture.doubles("labels"))
+        XCTAssertEqual(loss, fixture.double("loss"), accuracy: 1e-4 * abs(fixture.double("loss")))
+        let gradients = try XCTUnwrap(fixture["gradients"] as? [String: [Double]])
+        XCTAssertEqual(gradients.count, 5 + 16 * 2)
+        for (name, want) in gradients.sorted(by: { $0.key < $1.key }) {
+            let got = try XCTUnwrap(model.gradient(named: name), name).map(Double.init)
+            XCTAssertEqual(got.count, want.count, name)
+            var diff = 0.0, norm = 0.0
+            for (g, w) in zip(got, want) { diff += (g - w) * (g - w); norm += w * w }
+            // Relative L2 error per tensor (tensors whose gradient is exactly zero in PyTorch stay zero).
+            XCTAssertLessThanOrEqual(diff.squareRoot(), 1e-3 * norm.squareRoot() + 1e-7, "\(name): relative error \(diff.squareRoot() / max(norm.squareRoot(), 1e-30))")
+        }
+    }
+
+    func testDropoutPassMatchesFiniteDifferences() throws {
+        let model = try loadTiny()
+        let batch = try TokenBatch([[2, 17, 40, 3], [2, 9, 3], [2, 50, 51, 52, 3], [2, 8, 3]], typeIds: [[0, 0, 1, 1], [0, 0, 0], [0, 1, 1, 1, 1], [0, 0, 0]])
+        let labels: [Double] = [1, 1, 0, 0]
+        func run(backward: Bool) throws -> Double {
+            var generator = SeededGenerator(seed: 99) // the same dropout masks every run
+            let pass = try BertTrainingPass(model: model, batch: batch, hiddenDropout: 0.1, attentionDropout: 0.1, generator: &generator)
+            return try lossAndBackward(pass, labels: labels, backward: backward)
+        }
+        model.zeroGradients()
+        _ = try run(backward: true)
+        // A few coordinates of several tensors: embeddings, attention, FFN and LayerNorm parameters.
+        let probes: [(String, [Int])] = [("embeddings.word_embeddings.weight", [17 * 32 + 3, 50 * 32 + 7]),
+                                         ("embeddings.position_embeddings.weight", [1 * 32 + 5]),
+                                         ("embeddings.LayerNorm.weight", [4]),
+                                         ("encoder.layer.0.attention.self.qkv.weight", [10, 32 * 32 + 40, 64 * 32 + 77]),
+                                         ("encoder.layer.1.intermediate.dense.weight", [123]),
+                                         ("encoder.layer.1.output.LayerNorm.bias", [2])]
+        for (name, coordinates) in probes {
+            let p = try XCTUnwrap(model.parameters.first { $0.name == name }, name)
+            for i in coordinates {
+                let analytic = Double(p.gradient[i]), original = p.values[i], step: Float = 5e-3
+                p.values[i] = original + step
+                let plus = try run(backward: false)
+                p.values[i] = original - step
+                let minus = try run(backward: false)
+                p.values[i] = original
+                let numeric = (plus - minus) / Double(2 * step)
+                XCTAssertEqual(analytic, numeric, accuracy: 2e-2 * max(abs(numeric), 0.05), "\(name)[\(i)]")
+            }
+        }
+    }
+
+    func testBadInputThrows() throws {
+        let model = try loadTiny()
+        var generator = SeededGenerator(seed: 1)
+        XCTAssertThrowsError(try BertTrainingPass(model: model, batch: try TokenBatch([[2, 500, 3]]), generator: &generator))
+        let pass = try BertTrainingPass(model: model, batch: try TokenBatch([[2, 5, 3]]), generator: &generator)
+        XCTAssertThrowsError(try pass.backward([.init(strategy: .avg, layer: 3, dims: 32, gradient: Array(repeating: 0, count: 32))]))
+        XCTAssertThrowsError(try pass.backward([.init(strategy: .avg, layer: 2, dims: 32, gradient: [1])]))
+    }
+}
