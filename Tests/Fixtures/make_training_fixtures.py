@@ -14,6 +14,7 @@ import json
 import math
 import os
 import types
+import types as types_ns
 
 import torch
 import torch.nn.functional as F
@@ -292,10 +293,31 @@ def tiny_bert_gradients():
     loss_fn = AngleLoss(dataset_format='A')
     loss = loss_fn(labels, pooled) + 0.5 * loss_fn(labels, shallow)
     loss.backward()
-    return dict(ids=[r[:n] for r, n in zip(ids.tolist(), lengths)],
-                type_ids=[r[:n] for r, n in zip(types.tolist(), lengths)],
-                labels=flat(labels), loss=float(loss.detach()), pooled=flat(pooled), shallow=flat(shallow),
-                gradients={name: flat(p.grad) for name, p in model.named_parameters() if p.grad is not None})
+    result = dict(ids=[r[:n] for r, n in zip(ids.tolist(), lengths)],
+                  type_ids=[r[:n] for r, n in zip(types.tolist(), lengths)],
+                  labels=flat(labels), loss=float(loss.detach()), pooled=flat(pooled), shallow=flat(shallow),
+                  gradients={name: flat(p.grad) for name, p in model.named_parameters() if p.grad is not None})
+
+    # AngleESETrainer.compute_loss itself (avg pooling, compression 16, exact-SVD PCA) on the same batch.
+    model.zero_grad()
+    fake = types_ns.SimpleNamespace(loss_fct=AngleLoss(dataset_format='A'), ese_compression_size=16, ese_kl_temperature=1.0,
+                                    apply_ese_pca=True, n_layers=model.config.num_hidden_layers, teacher_name_or_path=None,
+                                    pca_compress=exact_pca_compress)
+    fake.compute_distillation_loss = types_ns.MethodType(AngleTrainer.compute_distillation_loss, fake)
+    fake.compute_student_loss = types_ns.MethodType(AngleESETrainer.compute_student_loss, fake)
+
+    class P:
+        pooling_strategy = 'avg'
+        padding_side = 'right'
+
+        def __call__(self, inputs, **kw):
+            return list(model(output_hidden_states=True, return_dict=True, **inputs).hidden_states)
+    fake.pooler = P()
+    ese_loss = AngleESETrainer.compute_loss(fake, model, dict(input_ids=ids, token_type_ids=types, attention_mask=mask, labels=labels))
+    ese_loss.backward()
+    result['ese'] = dict(compression_size=16, kl_temperature=1.0, pooling='avg', loss=float(ese_loss.detach()),
+                         gradients={name: flat(p.grad) for name, p in model.named_parameters() if p.grad is not None})
+    return result
 
 
 def main():

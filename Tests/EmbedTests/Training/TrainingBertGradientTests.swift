@@ -49,6 +49,35 @@ final class TrainingBertGradientTests: XCTestCase {
         }
     }
 
+    func testESEObjectiveMatchesAngleESETrainer() throws {
+        let fixture = try XCTUnwrap(TrainingFixtures.load("tiny_bert_gradients") as? [String: Any])
+        let ese = try XCTUnwrap(fixture["ese"] as? [String: Any])
+        let ids = (fixture["ids"] as! [[Int]]).map { $0.map(Int32.init) }
+        let types = (fixture["type_ids"] as! [[Int]]).map { $0.map(Int32.init) }
+        let model = try loadTiny()
+        var generator = SeededGenerator(seed: 1)
+        let pass = try BertTrainingPass(model: model, batch: try TokenBatch(ids, typeIds: types), hiddenDropout: 0,
+                                        attentionDropout: 0, generator: &generator)
+        let objective = AngleObjective(.espresso(ESELoss(angleLoss: AngleLoss(format: .a), compressionSize: ese.int("compression_size"),
+                                                         klTemperature: ese.double("kl_temperature"))),
+                                       pooling: try PoolingStrategy(name: ese.string("pooling")))
+        let loss = try objective.lossAndBackward(pass, labels: fixture.doubles("labels"))
+        XCTAssertEqual(loss, ese.double("loss"), accuracy: 1e-4 * abs(ese.double("loss")))
+        let gradients = try XCTUnwrap(ese["gradients"] as? [String: [Double]])
+        XCTAssertEqual(gradients.count, 37)
+        for (name, want) in gradients {
+            let got = try XCTUnwrap(model.gradient(named: name), name).map(Double.init)
+            var diff = 0.0, norm = 0.0
+            for (g, w) in zip(got, want) { diff += (g - w) * (g - w); norm += w * w }
+            XCTAssertLessThanOrEqual(diff.squareRoot(), 1e-3 * norm.squareRoot() + 1e-7, "ESE \(name): relative error \(diff.squareRoot() / max(norm.squareRoot(), 1e-30))")
+        }
+        // Gradient scaling (mean accumulation) scales every parameter gradient.
+        model.zeroGradients()
+        try objective.lossAndBackward(pass, labels: fixture.doubles("labels"), gradientScale: 0.5)
+        let half = try XCTUnwrap(model.gradient(named: "encoder.layer.0.output.dense.weight"))
+        for (g, w) in zip(half, gradients["encoder.layer.0.output.dense.weight"]!) { XCTAssertEqual(Double(g), 0.5 * w, accuracy: 1e-6 + 1e-3 * abs(w)) }
+    }
+
     func testDropoutPassMatchesFiniteDifferences() throws {
         let model = try loadTiny()
         let batch = try TokenBatch([[2, 17, 40, 3], [2, 9, 3], [2, 50, 51, 52, 3], [2, 8, 3]], typeIds: [[0, 0, 1, 1], [0, 0, 0], [0, 1, 1, 1, 1], [0, 0, 0]])
