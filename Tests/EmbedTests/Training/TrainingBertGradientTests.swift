@@ -89,6 +89,12 @@ final class TrainingBertGradientTests: XCTestCase {
         }
         model.zeroGradients()
         _ = try run(backward: true)
+        // Dropout is on: the pass differs from an eval-mode pass, and is reproducible from its seed.
+        var g1 = SeededGenerator(seed: 99), g2 = SeededGenerator(seed: 99), g3 = SeededGenerator(seed: 99)
+        let train = try BertTrainingPass(model: model, batch: batch, generator: &g1).pooled(.avg, layer: 2)
+        XCTAssertEqual(train, try BertTrainingPass(model: model, batch: batch, generator: &g2).pooled(.avg, layer: 2))
+        XCTAssertNotEqual(train, try BertTrainingPass(model: model, batch: batch, hiddenDropout: 0, attentionDropout: 0,
+                                                      generator: &g3).pooled(.avg, layer: 2))
         // A few coordinates of several tensors: embeddings, attention, FFN and LayerNorm parameters.
         let probes: [(String, [Int])] = [("embeddings.word_embeddings.weight", [17 * 32 + 3, 50 * 32 + 7]),
                                          ("embeddings.position_embeddings.weight", [1 * 32 + 5]),

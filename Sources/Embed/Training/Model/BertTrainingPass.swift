@@ -5,12 +5,13 @@
 /// transformers' BertModel in train mode does.
 ///
 /// Dropout follows BertModel: after the embedding LayerNorm, on the attention probabilities, and on
-/// each sublayer's output before its residual add; masks come from the seeded generator.
+/// each sublayer's output before its residual add; masks come from the seeded generator and are kept
+/// as the generator state that drew them (regenerated for the backward pass, not stored).
 public final class BertTrainingPass {
     struct LayerCache {
-        var qkv: [Float], probabilities: [Float], attentionMask: [Float]?, context: [Float]
-        var residual1: [Float], mask1: [Float]?, normed1: [Float]
-        var preActivation: [Float], activation: [Float], residual2: [Float], mask2: [Float]?
+        var qkv: [Float], probabilities: [Float], attentionMask: DropoutMask?, context: [Float]
+        var residual1: [Float], mask1: DropoutMask?, normed1: [Float]
+        var preActivation: [Float], activation: [Float], residual2: [Float], mask2: DropoutMask?
     }
 
     public let model: TrainableBert
@@ -19,7 +20,9 @@ public final class BertTrainingPass {
     /// hidden_states[0 ... layerCount], each [count·seqLen, hidden].
     var states: [[Float]] = []
     var embeddingSum: [Float] = []
-    var embeddingMask: [Float]? = nil
+    var embeddingMask: DropoutMask? = nil
+    /// Mask scratch (attention: [count, heads, seqLen, seqLen]; hidden: [count·seqLen, hidden]).
+    var attentionMaskScratch: [Float] = [], hiddenMaskScratch: [Float] = []
     var caches: [LayerCache] = []
 
     /// Runs the forward pass.
@@ -46,12 +49,14 @@ public final class BertTrainingPass {
         self.batch = batch
         rows = batch.count * batch.seqLen
         let h = model.hiddenSize, inter = c.intermediateSize, heads = c.numAttentionHeads
-        func mask(_ count: Int, _ p: Float) -> [Float]? {
+        func mask(_ count: Int, _ p: Float) -> DropoutMask? {
             guard p > 0 else { return nil }
-            var m = [Float](repeating: 0, count: count)
-            m.withUnsafeMutableBufferPointer { generator.dropoutMask($0, probability: p) }
+            let m = DropoutMask(generator: generator, count: count, probability: p)
+            generator = m.advanced()
             return m
         }
+        attentionMaskScratch = attentionDropout > 0 ? [Float](repeating: 0, count: batch.count * c.numAttentionHeads * batch.seqLen * batch.seqLen) : []
+        hiddenMaskScratch = hiddenDropout > 0 ? [Float](repeating: 0, count: rows * h) : []
         // Embeddings: LayerNorm(word + position + type), then dropout.
         embeddingSum = [Float](repeating: 0, count: rows * h)
         batch.ids.withUnsafeBufferPointer { ids in
@@ -65,7 +70,7 @@ public final class BertTrainingPass {
         layerNormForward(&x, adding: nil, rows: rows, columns: h, gamma: model.pointer(model.embeddingNormWeight),
                          beta: model.pointer(model.embeddingNormBias), eps: model.eps)
         embeddingMask = mask(rows * h, hiddenDropout)
-        if let m = embeddingMask { dropoutForward(&x, mask: m, count: rows * h) }
+        if let m = embeddingMask { m.fill(&hiddenMaskScratch); dropoutForward(&x, mask: hiddenMaskScratch, count: rows * h) }
         states.append(x)
 
         let block = batch.seqLen * batch.seqLen
@@ -78,7 +83,8 @@ public final class BertTrainingPass {
             var probabilities = [Float](repeating: 0, count: batch.count * heads * block)
             let attentionMask = mask(batch.count * heads * block, attentionDropout)
             var context = [Float](repeating: 0, count: rows * h)
-            attentionMask.withOptionalPointer { m in
+            attentionMask?.fill(&attentionMaskScratch)
+            (attentionMask == nil ? nil : attentionMaskScratch).withOptionalPointer { m in
                 attentionTrainingForward(qkv: qkv, batch: batch.count, seqLen: batch.seqLen, lengths: batch.lengths, hidden: h,
                                          heads: heads, probabilities: &probabilities, dropoutMask: m, scratch: &scratch, into: &context)
             }
@@ -86,7 +92,7 @@ public final class BertTrainingPass {
             linearForward(context, rows: rows, inFeatures: h, weight: model.pointer(layer.attentionOutWeight),
                           bias: model.pointer(layer.attentionOutBias), outFeatures: h, into: &residual1)
             let mask1 = mask(rows * h, hiddenDropout)
-            if let m = mask1 { dropoutForward(&residual1, mask: m, count: rows * h) }
+            if let m = mask1 { m.fill(&hiddenMaskScratch); dropoutForward(&residual1, mask: hiddenMaskScratch, count: rows * h) }
             for i in 0..<(rows * h) { residual1[i] += input[i] }
             var normed1 = residual1
             layerNormForward(&normed1, adding: nil, rows: rows, columns: h, gamma: model.pointer(layer.attentionNormWeight),
@@ -100,7 +106,7 @@ public final class BertTrainingPass {
             linearForward(activation, rows: rows, inFeatures: inter, weight: model.pointer(layer.outputWeight),
                           bias: model.pointer(layer.outputBias), outFeatures: h, into: &residual2)
             let mask2 = mask(rows * h, hiddenDropout)
-            if let m = mask2 { dropoutForward(&residual2, mask: m, count: rows * h) }
+            if let m = mask2 { m.fill(&hiddenMaskScratch); dropoutForward(&residual2, mask: hiddenMaskScratch, count: rows * h) }
             for i in 0..<(rows * h) { residual2[i] += normed1[i] }
             var output = residual2
             layerNormForward(&output, adding: nil, rows: rows, columns: h, gamma: model.pointer(layer.outputNormWeight),
@@ -171,7 +177,7 @@ public final class BertTrainingPass {
                               gammaGradient: model.gradientPointer(layer.outputNormWeight),
                               betaGradient: model.gradientPointer(layer.outputNormBias), into: &dNormed)
             dResidual = dNormed
-            if let m = cache.mask2 { dropoutBackward(&dResidual, mask: m, count: rows * h) }
+            if let m = cache.mask2 { m.fill(&hiddenMaskScratch); dropoutBackward(&dResidual, mask: hiddenMaskScratch, count: rows * h) }
             linearBackward(dResidual, x: cache.activation, rows: rows, inFeatures: inter, weight: model.pointer(layer.outputWeight),
                            outFeatures: h, weightGradient: model.gradientPointer(layer.outputWeight),
                            biasGradient: model.gradientPointer(layer.outputBias), inputGradient: &dActivation)
@@ -184,11 +190,12 @@ public final class BertTrainingPass {
                               eps: model.eps, gammaGradient: model.gradientPointer(layer.attentionNormWeight),
                               betaGradient: model.gradientPointer(layer.attentionNormBias), into: &dInput)
             dResidual = dInput
-            if let m = cache.mask1 { dropoutBackward(&dResidual, mask: m, count: rows * h) }
+            if let m = cache.mask1 { m.fill(&hiddenMaskScratch); dropoutBackward(&dResidual, mask: hiddenMaskScratch, count: rows * h) }
             linearBackward(dResidual, x: cache.context, rows: rows, inFeatures: h, weight: model.pointer(layer.attentionOutWeight),
                            outFeatures: h, weightGradient: model.gradientPointer(layer.attentionOutWeight),
                            biasGradient: model.gradientPointer(layer.attentionOutBias), inputGradient: &dContext)
-            cache.attentionMask.withOptionalPointer { m in
+            cache.attentionMask?.fill(&attentionMaskScratch)
+            (cache.attentionMask == nil ? nil : attentionMaskScratch).withOptionalPointer { m in
                 attentionBackward(dContext, qkv: cache.qkv, batch: batch.count, seqLen: batch.seqLen, lengths: batch.lengths, hidden: h,
                                   heads: heads, probabilities: cache.probabilities, dropoutMask: m, scratch: &scratch, into: &dQKV)
             }
@@ -199,7 +206,7 @@ public final class BertTrainingPass {
             swap(&dOut, &dInput)
         }
         // Embedding dropout, LayerNorm, then the three tables.
-        if let m = embeddingMask { dropoutBackward(&dOut, mask: m, count: rows * h) }
+        if let m = embeddingMask { m.fill(&hiddenMaskScratch); dropoutBackward(&dOut, mask: hiddenMaskScratch, count: rows * h) }
         layerNormBackward(dOut, x: embeddingSum, rows: rows, columns: h, gamma: model.pointer(model.embeddingNormWeight), eps: model.eps,
                           gammaGradient: model.gradientPointer(model.embeddingNormWeight),
                           betaGradient: model.gradientPointer(model.embeddingNormBias), into: &dInput)
@@ -220,5 +227,26 @@ extension Optional where Wrapped == [Float] {
         case .some(let array): return array.withUnsafeBufferPointer { body($0.baseAddress) }
         case .none: return body(nil)
         }
+    }
+}
+
+/// A dropout mask kept as the generator state that draws it (`SeededGenerator.dropoutMask`), so the
+/// backward pass regenerates it instead of storing a float per activation.
+struct DropoutMask {
+    let generator: SeededGenerator
+    let count: Int
+    let probability: Float
+
+    /// Writes the mask into the first `count` entries of `buffer`.
+    func fill(_ buffer: inout [Float]) {
+        var g = generator
+        buffer.withUnsafeMutableBufferPointer { g.dropoutMask(UnsafeMutableBufferPointer(rebasing: $0[0..<count]), probability: probability) }
+    }
+
+    /// The generator's state after drawing this mask (where the next mask starts).
+    func advanced() -> SeededGenerator {
+        var g = generator
+        g.skipDropoutMask(count: count)
+        return g
     }
 }

@@ -44,4 +44,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         let keep = p >= 1 ? 0 : 1 / (1 - p)
         for i in mask.indices { mask[i] = nextUniform() < p ? 0 : keep }
     }
+
+    /// Advances exactly as `dropoutMask` of `count` values would (one draw per value when p > 0).
+    public mutating func skipDropoutMask(count: Int) {
+        for _ in 0..<count { _ = next() }
+    }
 }
