@@ -317,6 +317,20 @@ def tiny_bert_gradients():
     ese_loss.backward()
     result['ese'] = dict(compression_size=16, kl_temperature=1.0, pooling='avg', loss=float(ese_loss.detach()),
                          gradients={name: flat(p.grad) for name, p in model.named_parameters() if p.grad is not None})
+
+    # Then one optimizer step as the HF Trainer takes it: clip_grad_norm_(1.0), fused AdamW with weight
+    # decay on every tensor but biases and LayerNorm weights (Trainer.get_decay_parameter_names).
+    params = [(n, p) for n, p in model.named_parameters() if p.grad is not None]
+    no_decay = lambda n: n.endswith('bias') or 'LayerNorm' in n  # NOQA: E731
+    opt = torch.optim.AdamW([{'params': [p for n, p in params if not no_decay(n)], 'weight_decay': 0.1},
+                             {'params': [p for n, p in params if no_decay(n)], 'weight_decay': 0.0}],
+                            lr=1e-3, fused=True)
+    norm = torch.nn.utils.clip_grad_norm_([p for _, p in params], 1.0)
+    opt.step()
+    keep = ['embeddings.word_embeddings.weight', 'embeddings.LayerNorm.weight', 'encoder.layer.0.attention.self.key.weight',
+            'encoder.layer.1.intermediate.dense.bias', 'encoder.layer.1.output.dense.weight']
+    result['step'] = dict(lr=1e-3, weight_decay=0.1, max_grad_norm=1.0, grad_norm=float(norm),
+                          params={n: flat(p) for n, p in params if n in keep})
     return result
 
 

@@ -5,11 +5,14 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case shape(String)
     /// A setting outside its domain (negative temperature, compression size 0, …).
     case configuration(String)
+    /// A non-finite loss or gradient.
+    case numerical(String)
 
     public var description: String {
         switch self {
         case .shape(let message): return "training shape error: \(message)"
         case .configuration(let message): return "training configuration error: \(message)"
+        case .numerical(let message): return "training numerical error: \(message)"
         }
     }
 }

@@ -78,6 +78,31 @@ final class TrainingBertGradientTests: XCTestCase {
         for (g, w) in zip(half, gradients["encoder.layer.0.output.dense.weight"]!) { XCTAssertEqual(Double(g), 0.5 * w, accuracy: 1e-6 + 1e-3 * abs(w)) }
     }
 
+    func testOptimizerStepMatchesTrainer() throws {
+        let fixture = try XCTUnwrap(TrainingFixtures.load("tiny_bert_gradients") as? [String: Any])
+        let ese = try XCTUnwrap(fixture["ese"] as? [String: Any]), step = try XCTUnwrap(fixture["step"] as? [String: Any])
+        let model = try loadTiny()
+        var generator = SeededGenerator(seed: 1)
+        let batch = try TokenBatch((fixture["ids"] as! [[Int]]).map { $0.map(Int32.init) },
+                                   typeIds: (fixture["type_ids"] as! [[Int]]).map { $0.map(Int32.init) })
+        let pass = try BertTrainingPass(model: model, batch: batch, hiddenDropout: 0, attentionDropout: 0, generator: &generator)
+        let objective = AngleObjective(.espresso(ESELoss(angleLoss: AngleLoss(format: .a), compressionSize: ese.int("compression_size"))),
+                                       pooling: .avg)
+        try objective.lossAndBackward(pass, labels: fixture.doubles("labels"))
+        let optimizer = try AdamW(parameterCounts: model.parameterCounts, weightDecay: step.double("weight_decay"), decays: model.decayFlags)
+        let norm = try model.optimizerStep(optimizer, learningRate: step.double("lr"), maxGradNorm: step.double("max_grad_norm"))
+        XCTAssertEqual(norm, step.double("grad_norm"), accuracy: 1e-4 * step.double("grad_norm"))
+        for (name, want) in try XCTUnwrap(step["params"] as? [String: [Double]]) {
+            assertClose(try XCTUnwrap(model.values(named: name)).map(Double.init), want, abs: 1e-6, rel: 1e-5, "after step: \(name)")
+        }
+        XCTAssertTrue(model.parameters.allSatisfy { $0.gradient.allSatisfy { $0 == 0 } }, "gradients zeroed after the step")
+        // A non-finite gradient skips the step.
+        let before = model.values(named: "embeddings.LayerNorm.weight")
+        model.parameters[3].gradient[0] = .nan
+        XCTAssertThrowsError(try model.optimizerStep(optimizer, learningRate: 1e-3))
+        XCTAssertEqual(model.values(named: "embeddings.LayerNorm.weight"), before)
+    }
+
     func testDropoutPassMatchesFiniteDifferences() throws {
         let model = try loadTiny()
         let batch = try TokenBatch([[2, 17, 40, 3], [2, 9, 3], [2, 50, 51, 52, 3], [2, 8, 3]], typeIds: [[0, 0, 1, 1], [0, 0, 0], [0, 1, 1, 1, 1], [0, 0, 0]])

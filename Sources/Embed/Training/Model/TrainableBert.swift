@@ -79,17 +79,42 @@ public final class TrainableBert {
     }
 
     /// The gradient of a `BertModel.state_dict()` tensor; query/key/value are cut out of the stacked qkv.
-    public func gradient(named name: String) -> [Float]? {
+    public func gradient(named name: String) -> [Float]? { slice(named: name) { $0.gradient } }
+
+    /// The current values of a `BertModel.state_dict()` tensor (query/key/value cut out of qkv).
+    public func values(named name: String) -> [Float]? { slice(named: name) { $0.values } }
+
+    private func slice(named name: String, _ buffer: (Parameter) -> UnsafeMutableBufferPointer<Float>) -> [Float]? {
         let h = hiddenSize
         for (part, k) in [("query", 0), ("key", 1), ("value", 2)] {
             for kind in ["weight", "bias"] where name.hasSuffix("attention.self.\(part).\(kind)") {
                 let stacked = String(name.dropLast("\(part).\(kind)".count)) + "qkv.\(kind)"
                 guard let p = parameters.first(where: { $0.name == stacked }) else { return nil }
                 let size = kind == "weight" ? h * h : h
-                return Array(p.gradient[(k * size)..<((k + 1) * size)])
+                return Array(buffer(p)[(k * size)..<((k + 1) * size)])
             }
         }
-        return parameters.first { $0.name == name }.map { Array($0.gradient) }
+        return parameters.first { $0.name == name }.map { Array(buffer($0)) }
+    }
+
+    /// Element counts of the parameter tensors, in `parameters` order (for `AdamW` and accumulation).
+    public var parameterCounts: [Int] { parameters.map(\.values.count) }
+    /// Per tensor, whether weight decay applies (for `AdamW(decays:)`).
+    public var decayFlags: [Bool] { parameters.map(\.decays) }
+
+    /// The HF Trainer's optimizer step on the accumulated gradients: clip_grad_norm_(`maxGradNorm`),
+    /// `optimizer.step` at `learningRate`, zero the gradients. Returns the pre-clip gradient norm.
+    /// - Throws: `TrainingError.numerical` when the gradient norm is not finite; the parameters are
+    ///   left untouched and the gradients zeroed (the step is skipped).
+    @discardableResult
+    public func optimizerStep(_ optimizer: AdamW, learningRate: Double, maxGradNorm: Double = 1) throws -> Double {
+        defer { zeroGradients() }
+        let gradients = parameters.map(\.gradient)
+        let norm = maxGradNorm > 0 ? clipGradientNorm(gradients, maxNorm: maxGradNorm) : clipGradientNorm(gradients, maxNorm: .infinity)
+        guard norm.isFinite else { throw TrainingError.numerical("gradient norm is \(norm); optimizer step skipped") }
+        try optimizer.step(parameters: parameters.map(\.values), gradients: gradients.map { UnsafeBufferPointer($0) },
+                           learningRate: learningRate)
+        return norm
     }
 
     func pointer(_ index: Int) -> UnsafeMutablePointer<Float> { parameters[index].values.baseAddress! }
