@@ -151,3 +151,31 @@ final class TrainingBertGradientTests: XCTestCase {
         XCTAssertThrowsError(try pass.backward([.init(strategy: .avg, layer: 2, dims: 32, gradient: [1])]))
     }
 }
+
+/// Fine-tuned weights saved as safetensors load back into the inference encoder.
+final class TrainingExportTests: XCTestCase {
+    func testSafetensorsRoundTripIntoTheInferenceEncoder() throws {
+        let source = EncoderFixtures.tiny("f32")
+        let model = TrainableBert(try XCTUnwrap(try EmbeddingModel.load(from: source).encoder as? BertModel))
+        // Change the weights (one SGD-like nudge) so the round trip is not the original file.
+        for p in model.parameters { for i in p.values.indices { p.values[i] += Float(i % 7) * 1e-3 } }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("anglevec-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: source.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))
+        try model.writeSafetensors(to: folder.appendingPathComponent("model.safetensors"))
+        try model.writeSafetensors(to: folder.appendingPathComponent("model.safetensors")) // overwrite in place
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["config.json", "model.safetensors"])
+        let reloaded = try EmbeddingModel.load(from: folder)
+        let batch = try TokenBatch([[2, 17, 40, 3], [2, 9, 3]])
+        let state = try reloaded.begin(batch)
+        try state.advance(to: 2)
+        var generator = SeededGenerator(seed: 0)
+        let pass = try BertTrainingPass(model: model, batch: batch, hiddenDropout: 0, attentionDropout: 0, generator: &generator)
+        let got = Array(state.hiddenStates), want = pass.hiddenStates(2)
+        for i in want.indices { XCTAssertEqual(got[i], want[i], accuracy: 1e-4) }
+        let names = Set(model.stateDict().map(\.name))
+        XCTAssertTrue(names.contains("encoder.layer.1.attention.self.value.bias"))
+        XCTAssertFalse(names.contains { $0.contains("qkv") })
+    }
+}
