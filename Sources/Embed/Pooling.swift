@@ -69,3 +69,54 @@ func poolingForward(_ strategy: PoolingStrategy, hidden: UnsafePointer<Float>, b
         }
     }
 }
+
+/// Backward of `poolingForward`: adds into dHidden [batch, seqLen, hiddenSize] the gradient of the
+/// pooled rows `dPooled` (stride `rowStride`, first `dims` dimensions: the truncated view's gradient
+/// is zero beyond `dims`). With `normalize`, the L2 normalization's backward is applied first
+/// (recomputing the pooled vector from `hidden`). max/cls_max route to the first maximal token.
+func poolingBackward(_ strategy: PoolingStrategy, dPooled: UnsafePointer<Float>, hidden: UnsafePointer<Float>, batch: Int,
+                     seqLen: Int, hiddenSize: Int, lengths: [Int], dims: Int, normalize: Bool, rowStride: Int,
+                     into dHidden: UnsafeMutablePointer<Float>) {
+    var g = [Float](repeating: 0, count: dims)
+    var pooled = [Float](repeating: 0, count: dims)
+    for b in 0..<batch {
+        let n = lengths[b]
+        let base = hidden + b * seqLen * hiddenSize
+        let dBase = dHidden + b * seqLen * hiddenSize
+        for d in 0..<dims { g[d] = dPooled[b * rowStride + d] }
+        if normalize {
+            pooled.withUnsafeMutableBufferPointer { out in
+                poolingForward(strategy, hidden: base, batch: 1, seqLen: seqLen, hiddenSize: hiddenSize, lengths: [n],
+                               dims: dims, normalize: false, into: out.baseAddress!, rowStride: dims)
+            }
+            var sq: Float = 0
+            for d in 0..<dims { sq += pooled[d] * pooled[d] }
+            let norm = Swift.max(sq.squareRoot(), 1e-12)
+            var dot: Float = 0
+            for d in 0..<dims { dot += pooled[d] / norm * g[d] }
+            for d in 0..<dims { g[d] = (g[d] - pooled[d] / norm * dot) / norm }
+        }
+        func argmax(_ d: Int) -> Int {
+            var best = 0
+            for t in 1..<Swift.max(n, 1) where base[t * hiddenSize + d] > base[best * hiddenSize + d] { best = t }
+            return best
+        }
+        for d in 0..<dims {
+            switch strategy {
+            case .cls: dBase[d] += g[d]
+            case .last: dBase[(n - 1) * hiddenSize + d] += g[d]
+            case .avg:
+                let share = g[d] / Float(n)
+                for t in 0..<n { dBase[t * hiddenSize + d] += share }
+            case .max: dBase[argmax(d) * hiddenSize + d] += g[d]
+            case .clsAvg:
+                dBase[d] += g[d] / 2
+                let share = g[d] / (2 * Float(n))
+                for t in 0..<n { dBase[t * hiddenSize + d] += share }
+            case .clsMax:
+                dBase[d] += g[d] / 2
+                dBase[argmax(d) * hiddenSize + d] += g[d] / 2
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+/// Settings of a fine-tuning run, with angle_emb `fit()`'s defaults (HF Trainer underneath).
+public struct FineTuneConfiguration: Sendable {
+    public var epochs = 1
+    public var batchSize = 32
+    public var learningRate = 1e-5
+    public var warmupSteps = 1000
+    public var gradientAccumulationSteps = 1
+    /// `.sum` is what angle_emb 0.6.1 + transformers 5.x does (see `GradientAccumulationReduction`).
+    public var accumulation = GradientAccumulationReduction.sum
+    public var maxGradNorm = 1.0
+    public var weightDecay = 0.0
+    public var hiddenDropout: Float = 0.1
+    public var attentionDropout: Float = 0.1
+    /// Seeds the epoch shuffles, list sampling and dropout (the Trainer's `seed`, 42).
+    public var seed: UInt64 = 42
+    /// Token limit per text (AnglE's `max_length`, 512; the model's positions cap it).
+    public var maxLength = 512
+    public var pooling = PoolingStrategy.avg
+    /// The loss weights and scales; its format is replaced by the dataset's.
+    public var loss = AngleLoss(format: .a)
+    /// ESE (`apply_ese`): compression size and KL temperature; nil = plain AnglE training.
+    public var espresso: (compressionSize: Int, klTemperature: Double)? = nil
+    public var filterDuplicate = true
+    public var textPrompt: String? = nil
+    public var queryPrompt: String? = nil
+    public var docPrompt: String? = nil
+
+    public init() {}
+}
+
+/// What one optimizer step did.
+public struct FineTuneStep: Sendable, Equatable {
+    public var epoch: Int
+    /// 0-based optimizer step.
+    public var step: Int
+    /// The mean loss of its micro-batches.
+    public var loss: Double
+    public var learningRate: Double
+    /// The gradient norm before clipping.
+    public var gradientNorm: Double
+}
+
+/// The training loop of angle_emb's `fit()` natively: per epoch, seeded shuffled batches (with list
+/// sampling, prompts and duplicate filtering) → tokenize → training-mode encoder pass → AngleLoss or
+/// ESE → backward, accumulated over `gradientAccumulationSteps` micro-batches (the last group of an
+/// epoch may be shorter, as in the Trainer) → clip → AdamW at the linear warmup/decay rate.
+public final class FineTuner {
+    public let model: TrainableBert
+    public let tokenizer: any Tokenizer
+    public let configuration: FineTuneConfiguration
+    public let batcher: TrainingBatcher
+    let objective: AngleObjective
+    let optimizer: AdamW
+    public let schedule: LinearWarmupSchedule
+
+    public init(model: TrainableBert, tokenizer: any Tokenizer, dataset: TrainingDataset,
+                configuration: FineTuneConfiguration = FineTuneConfiguration()) throws {
+        let c = configuration
+        guard c.epochs > 0, c.gradientAccumulationSteps > 0, c.maxLength > 0 else {
+            throw TrainingError.configuration("epochs, gradient accumulation steps and max length must be positive")
+        }
+        self.model = model
+        self.tokenizer = tokenizer
+        self.configuration = c
+        let maxLength = min(c.maxLength, model.configuration.maxPositionEmbeddings)
+        batcher = try TrainingBatcher(dataset: dataset, batchSize: c.batchSize, seed: c.seed, filterDuplicate: c.filterDuplicate,
+                                      textPrompt: c.textPrompt, queryPrompt: c.queryPrompt, docPrompt: c.docPrompt,
+                                      duplicateKey: { [tokenizer] in tokenizer.encode($0, maxLength: maxLength).ids })
+        var loss = c.loss
+        loss.format = dataset.format
+        if let ese = c.espresso {
+            objective = AngleObjective(.espresso(ESELoss(angleLoss: loss, compressionSize: ese.compressionSize,
+                                                         klTemperature: ese.klTemperature)), pooling: c.pooling)
+        } else {
+            objective = AngleObjective(.angle(loss), pooling: c.pooling)
+        }
+        optimizer = try AdamW(parameterCounts: model.parameterCounts, weightDecay: c.weightDecay, decays: model.decayFlags)
+        schedule = LinearWarmupSchedule(baseLearningRate: c.learningRate, warmupSteps: c.warmupSteps,
+                                        totalSteps: c.epochs * Self.stepsPerEpoch(batches: batcher.batchesPerEpoch,
+                                                                                 accumulation: c.gradientAccumulationSteps))
+    }
+
+    /// Optimizer steps per epoch: ⌈batches / accumulation⌉ (the Trainer's count).
+    static func stepsPerEpoch(batches: Int, accumulation: Int) -> Int { (batches + accumulation - 1) / accumulation }
+
+    public var totalSteps: Int { schedule.totalSteps }
+
+    /// Runs every epoch; `progress` sees each optimizer step.
+    @discardableResult
+    public func run(progress: (FineTuneStep) -> Void = { _ in }) throws -> [FineTuneStep] {
+        let c = configuration
+        let maxLength = min(c.maxLength, model.configuration.maxPositionEmbeddings)
+        var dropout = SeededGenerator(seed: c.seed, stream: 1 << 40)
+        var steps = [FineTuneStep]()
+        model.zeroGradients()
+        for epoch in 0..<c.epochs {
+            let batches = try batcher.batches(epoch: epoch)
+            var start = 0
+            while start < batches.count {
+                let group = batches[start..<min(start + c.gradientAccumulationSteps, batches.count)]
+                let scale = c.accumulation == .mean ? 1 / Double(group.count) : 1
+                var loss = 0.0
+                for batch in group {
+                    let tokens = try TokenBatch(batch.texts.map { tokenizer.encode($0, maxLength: maxLength) }, padId: tokenizer.padId)
+                    let pass = try BertTrainingPass(model: model, batch: tokens, hiddenDropout: c.hiddenDropout,
+                                                    attentionDropout: c.attentionDropout, generator: &dropout)
+                    let value = try objective.lossAndBackward(pass, labels: batch.labels, gradientScale: scale)
+                    guard value.isFinite else { throw TrainingError.numerical("loss is \(value) at epoch \(epoch), step \(steps.count)") }
+                    loss += value
+                }
+                let lr = schedule.learningRate(at: steps.count)
+                let norm = try model.optimizerStep(optimizer, learningRate: lr, maxGradNorm: c.maxGradNorm)
+                let step = FineTuneStep(epoch: epoch, step: steps.count, loss: loss / Double(group.count), learningRate: lr, gradientNorm: norm)
+                steps.append(step)
+                progress(step)
+                start += c.gradientAccumulationSteps
+            }
+        }
+        return steps
+    }
+}
