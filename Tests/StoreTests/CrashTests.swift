@@ -54,6 +54,7 @@ final class CrashTests: XCTestCase {
         var killed = 0
         var finished = false
         var attempt = 0
+        var countsAfterKills: [Int] = []
         while killed < kills && !finished {
             attempt += 1
             let (p, out, err) = try launch(["write", url.path, "\(total)", "\(batch)"])
@@ -75,6 +76,7 @@ final class CrashTests: XCTestCase {
             let store = try CollectionStore.open(at: url, readOnly: true)
             try store.read { s in
                 let n = try s.count()
+                countsAfterKills.append(n)
                 XCTAssertEqual(n % batch, 0, "partial batch visible after kill \(killed)")
                 if let last = committed.last { XCTAssertGreaterThanOrEqual(n, (last + 1) * batch, "a committed batch was lost") }
                 XCTAssertEqual(try s.lastSeq(), UInt64(n))
@@ -86,7 +88,7 @@ final class CrashTests: XCTestCase {
         let (p, _, err) = try launch(["write", url.path, "\(total)", "\(batch)"])
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-        print("crash test: \(killed) kills over \(attempt) runs")
+        print("crash test: \(killed) kills over \(attempt) runs; documents after each: \(countsAfterKills)")
         if !long { XCTAssertEqual(killed, kills, "the writer finished before \(kills) kills: the test did not test much") }
 
         // Every document exactly once, with its content; the change sequence has no gaps.
