@@ -39,7 +39,7 @@ extension CollectionStore {
                 let id = DocumentCodec.externalID(record) ?? "#\(item.internalID)"
                 let doc = StoredDocument(id: id, text: "", vectors: item.vectors)
                 guard !item.vectors.isEmpty else { throw StoreError.invalidVectors(id: id, reason: "no vectors given") }
-                w.setSlot(info, item.internalID, try w.encodeSlot(doc, info))
+                try w.setVectors(doc, item.internalID, in: info)
                 if isActive { try w.change(.upsert, item.internalID) }
                 written += 1
             }

@@ -10,11 +10,9 @@ extension CollectionStore {
         if n > Schema.maxKeyBytes { throw StoreError.invalidID(doc.id, reason: "\(n) UTF-8 bytes, the limit is \(Schema.maxKeyBytes)") }
         if !doc.metadata.isEmpty {
             do {
-                guard case .object = try JSONValue.parse(doc.metadata) else {
-                    throw StoreError.invalidMetadata(id: doc.id, reason: "must be a JSON object")
-                }
+                try doc.metadata.withUnsafeBytes { try JSONValue.validateObject($0) }
             } catch let e as JSONParseError {
-                throw StoreError.invalidMetadata(id: doc.id, reason: "is not valid JSON: \(e)")
+                throw StoreError.invalidMetadata(id: doc.id, reason: "must be a JSON object: \(e)")
             }
         }
         if doc.text.utf8.count > Int(UInt32.max) { throw StoreError.invalidID(doc.id, reason: "text longer than 4 GiB") }
@@ -42,10 +40,7 @@ extension CollectionStore {
             var w = try BatchWriter(store: self, txn: txn)
             var ids: [UInt64] = []
             ids.reserveCapacity(docs.count)
-            for doc in docs {
-                guard try txn.get(db.ids, Array(doc.id.utf8)) == nil else { throw StoreError.duplicateID(doc.id) }
-                ids.append(try w.insertNew(doc))
-            }
+            for doc in docs { ids.append(try w.insertNew(doc)) }  // an existing id throws duplicateID
             try w.finish()
             return AddResult(added: docs.count, internalIDs: ids, lastSeq: w.nextSeq - 1)
         }
@@ -164,18 +159,27 @@ extension CollectionStore {
 }
 
 /// Writes documents, vectors and changes inside one write transaction, keeping the id and
-/// sequence counters in memory and persisting them in `finish()`. Vector slots are collected
-/// per block and each touched block is rewritten once.
+/// sequence counters in memory and persisting them in `finish()`. Each touched vector block is
+/// loaded once into a buffer, slots are encoded straight into it, and it is written back once.
 struct BatchWriter {
+    struct BlockKey: Hashable, Comparable {
+        let generation: UInt32
+        let block: UInt64
+        static func < (a: BlockKey, b: BlockKey) -> Bool { (a.generation, a.block) < (b.generation, b.block) }
+    }
+    struct PendingBlock {
+        var bytes: [UInt8]
+        let existed: Bool
+    }
+
     let store: CollectionStore
     let txn: Transaction
     var nextID: UInt64
     var nextSeq: UInt64
     let active: GenerationInfo
     let generations: [GenerationInfo]
-    /// Pending slot writes per (generation, block): slot → encoded bytes (nil = remove).
-    var pending: [UInt32: [UInt64: [Int: [UInt8]?]]] = [:]
-    var lastDocKey: UInt64?
+    private var layouts: [UInt32: VectorBlockLayout] = [:]
+    private var blocks: [BlockKey: PendingBlock] = [:]
 
     init(store: CollectionStore, txn: Transaction) throws {
         self.store = store
@@ -184,101 +188,141 @@ struct BatchWriter {
         nextSeq = try store.metaU64(txn, Schema.MetaKey.nextSeq)
         active = try store.activeGenerationInfo(txn)
         generations = try store.allGenerations(txn)
+        for g in generations { layouts[g.generation] = g.layout }
+        layouts[active.generation] = active.layout
     }
 
     var db: CollectionStore.Databases { store.db }
 
+    func layout(_ g: GenerationInfo) -> VectorBlockLayout { layouts[g.generation] ?? g.layout }
+
     mutating func change(_ op: Change.Operation, _ id: UInt64) throws {
-        var value = [op.rawValue]
-        value += beBytes(id)
-        // Sequence numbers only grow: append without page splits.
-        try txn.put(db.changes, beBytes(nextSeq), value, flags: MDB_APPEND)
+        var key = nextSeq.bigEndian
+        try withUnsafeTemporaryAllocation(byteCount: 9, alignment: 1) { v in
+            v[0] = op.rawValue
+            v.storeBytes(of: id.bigEndian, toByteOffset: 1, as: UInt64.self)
+            // Sequence numbers only grow: append without page splits.
+            try withUnsafeBytes(of: &key) { k in _ = try txn.put(db.changes, k, UnsafeRawBufferPointer(v), flags: MDB_APPEND) }
+        }
         nextSeq += 1
     }
 
-    /// Encodes `doc.vectors` for `generation` (nil when the document has none).
-    func encodeSlot(_ doc: StoredDocument, _ generation: GenerationInfo) throws -> [UInt8]? {
-        if doc.vectors.isEmpty { return nil }
-        let layout = generation.layout
-        var slot = [UInt8](repeating: 0, count: layout.slotBytes)
-        try slot.withUnsafeMutableBytes { try layout.encode(doc.vectors, id: doc.id, into: $0) }
-        return slot
+    /// The pending buffer of the block holding `id` in generation `g`, loaded on first use.
+    private mutating func withBlock<T>(_ g: GenerationInfo, _ id: UInt64, create: Bool,
+                                       _ body: (inout PendingBlock, VectorBlockLayout) throws -> T) throws -> T? {
+        let layout = layout(g)
+        let key = BlockKey(generation: g.generation, block: layout.block(of: id))
+        if blocks[key] == nil {
+            if let existing = try txn.get(db.vectors, vectorBlockKey(generation: key.generation, block: key.block)),
+               existing.count == layout.blockBytes {
+                blocks[key] = PendingBlock(bytes: Array(existing), existed: true)  // copy: rewriting frees the old pages
+            } else if create {
+                blocks[key] = PendingBlock(bytes: [UInt8](repeating: 0, count: layout.blockBytes), existed: false)
+            } else {
+                return nil
+            }
+        }
+        return try body(&blocks[key]!, layout)
     }
 
-    mutating func setSlot(_ generation: GenerationInfo, _ id: UInt64, _ bytes: [UInt8]?) {
-        let layout = generation.layout
-        pending[generation.generation, default: [:]][layout.block(of: id), default: [:]][layout.slot(of: id)] = .some(bytes)
+    /// Encodes `doc.vectors` into its slot of generation `g` (a document without vectors has none there).
+    mutating func setVectors(_ doc: StoredDocument, _ id: UInt64, in g: GenerationInfo) throws {
+        if doc.vectors.isEmpty { clearVectors(id, in: g); return }
+        let layout = layout(g)
+        // Validate first so a bad document leaves no trace even within the batch.
+        try layout.check(doc.vectors, id: doc.id)
+        _ = try withBlock(g, id, create: true) { block, layout in
+            let slot = layout.slot(of: id)
+            let off = layout.slotOffset(slot)
+            block.bytes.withUnsafeMutableBytes { buf in
+                layout.encodeUnchecked(doc.vectors, into: UnsafeMutableRawBufferPointer(rebasing: buf[off..<off + layout.slotBytes]))
+                layout.setPresent(buf, slot: slot, true)
+            }
+        }
+    }
+
+    mutating func clearVectors(_ id: UInt64, in g: GenerationInfo) {
+        _ = try? withBlock(g, id, create: false) { block, layout in
+            let slot = layout.slot(of: id)
+            block.bytes.withUnsafeMutableBytes { buf in
+                guard layout.isPresent(UnsafeRawBufferPointer(buf), slot: slot) else { return }
+                layout.setPresent(buf, slot: slot, false)
+                let off = layout.slotOffset(slot)
+                buf[off..<off + layout.slotBytes].initializeMemory(as: UInt8.self, repeating: 0)
+            }
+        }
+    }
+
+    /// Writes a document record straight into the page (`MDB_RESERVE`): no intermediate buffer.
+    func putDocument(_ doc: StoredDocument, _ id: UInt64, append: Bool) throws {
+        var key = id.bigEndian
+        var idText = doc.id, text = doc.text
+        try idText.withUTF8 { idBytes in
+            try text.withUTF8 { textBytes in
+                try doc.metadata.withUnsafeBytes { meta in
+                    let size = 8 + idBytes.count + textBytes.count + meta.count
+                    try withUnsafeBytes(of: &key) { k in
+                        try txn.putReserved(db.docs, k, size: size, flags: append ? MDB_APPEND : 0) { out in
+                            out.storeBytes(of: UInt32(idBytes.count).littleEndian, toByteOffset: 0, as: UInt32.self)
+                            UnsafeMutableRawBufferPointer(rebasing: out[4..<4 + idBytes.count]).copyMemory(from: UnsafeRawBufferPointer(idBytes))
+                            out.storeBytes(of: UInt32(textBytes.count).littleEndian, toByteOffset: 4 + idBytes.count, as: UInt32.self)
+                            let t = 8 + idBytes.count
+                            UnsafeMutableRawBufferPointer(rebasing: out[t..<t + textBytes.count]).copyMemory(from: UnsafeRawBufferPointer(textBytes))
+                            UnsafeMutableRawBufferPointer(rebasing: out[(t + textBytes.count)...]).copyMemory(from: meta)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     mutating func insertNew(_ doc: StoredDocument) throws -> UInt64 {
-        let slot = try encodeSlot(doc, active)
         let id = nextID
+        var idKey = doc.id
+        var value = id.bigEndian
+        let inserted = try idKey.withUTF8 { k in
+            try withUnsafeBytes(of: &value) { v in try txn.put(db.ids, UnsafeRawBufferPointer(k), v, flags: MDB_NOOVERWRITE) }
+        }
+        guard inserted else { throw StoreError.duplicateID(doc.id) }
         nextID += 1
-        let key = Array(doc.id.utf8)
-        guard try txn.put(db.ids, key, beBytes(id), flags: MDB_NOOVERWRITE) else { throw StoreError.duplicateID(doc.id) }
         // New ids exceed every stored id: MDB_APPEND fills leaf pages completely.
-        try txn.put(db.docs, beBytes(id), DocumentCodec.encode(id: doc.id, text: doc.text, metadata: doc.metadata), flags: MDB_APPEND)
-        if let slot { setSlot(active, id, slot) }
+        try putDocument(doc, id, append: true)
+        if !doc.vectors.isEmpty { try setVectors(doc, id, in: active) }
         try change(.add, id)
         return id
     }
 
     mutating func replace(_ doc: StoredDocument, internalID id: UInt64) throws {
-        let slot = try encodeSlot(doc, active)
-        try txn.put(db.docs, beBytes(id), DocumentCodec.encode(id: doc.id, text: doc.text, metadata: doc.metadata))
-        for g in generations where g.generation != active.generation { setSlot(g, id, nil) }
-        setSlot(active, id, slot)
+        try putDocument(doc, id, append: false)
+        for g in generations where g.generation != active.generation { clearVectors(id, in: g) }
+        try setVectors(doc, id, in: active)
         try change(.upsert, id)
     }
 
     mutating func remove(externalKey: [UInt8], internalID id: UInt64) throws {
         try txn.delete(db.ids, externalKey)
         try txn.delete(db.docs, beBytes(id))
-        for g in generations { setSlot(g, id, nil) }
+        for g in generations { clearVectors(id, in: g) }
         try change(.delete, id)
     }
 
-    /// Rewrites each touched vector block once and persists the counters.
+    /// Writes each touched vector block once (new trailing blocks with `MDB_APPEND`; emptied
+    /// blocks are deleted) and persists the counters.
     mutating func finish() throws {
-        var scratch: [UInt8] = []
         var lastKey: [UInt8]? = try txn.withCursor(db.vectors) { c in try c.last().map { Array($0.key) } }
-        for g in generations {
-            guard let blocks = pending[g.generation] else { continue }
-            let layout = g.layout
-            for block in blocks.keys.sorted() {
-                let key = vectorBlockKey(generation: g.generation, block: block)
-                let existing = try txn.get(db.vectors, key)
-                if let existing, existing.count == layout.blockBytes {
-                    scratch = Array(existing)  // copy: rewriting frees the old pages
-                } else {
-                    scratch = [UInt8](repeating: 0, count: layout.blockBytes)
-                }
-                var changed = false
-                scratch.withUnsafeMutableBytes { buf in
-                    for (slot, bytes) in blocks[block]! {
-                        if let bytes {
-                            let off = layout.slotOffset(slot)
-                            buf[off..<off + layout.slotBytes].copyBytes(from: bytes)
-                            layout.setPresent(buf, slot: slot, true)
-                            changed = true
-                        } else if layout.isPresent(UnsafeRawBufferPointer(buf), slot: slot) {
-                            layout.setPresent(buf, slot: slot, false)
-                            let off = layout.slotOffset(slot)
-                            buf[off..<off + layout.slotBytes].initializeMemory(as: UInt8.self, repeating: 0)
-                            changed = true
-                        }
-                    }
-                }
-                guard changed else { continue }
-                if scratch.withUnsafeBytes({ layout.isEmpty($0) }) {
-                    if existing != nil { try txn.delete(db.vectors, key) }
-                    continue
-                }
-                let append = existing == nil && (lastKey.map { key.lexicographicallyPrecedes($0) == false && key != $0 } ?? true)
-                try txn.put(db.vectors, key, scratch, flags: append ? MDB_APPEND : 0)
-                if append { lastKey = key }
+        for key in blocks.keys.sorted() {
+            let pending = blocks[key]!
+            guard let layout = layouts[key.generation] else { continue }
+            let k = vectorBlockKey(generation: key.generation, block: key.block)
+            if pending.bytes.withUnsafeBytes({ layout.isEmpty($0) }) {
+                if pending.existed { try txn.delete(db.vectors, k) }
+                continue
             }
+            let append = !pending.existed && (lastKey.map { $0.lexicographicallyPrecedes(k) } ?? true)
+            try txn.put(db.vectors, k, pending.bytes, flags: append ? MDB_APPEND : 0)
+            if append { lastKey = k }
         }
+        blocks = [:]
         try txn.put(db.meta, Schema.MetaKey.nextID, beBytes(nextID))
         try txn.put(db.meta, Schema.MetaKey.nextSeq, beBytes(nextSeq))
     }

@@ -25,6 +25,17 @@ public enum JSONValue: Equatable, Sendable {
         return v
     }
 
+    /// Checks that `bytes` is one valid JSON object (syntax only: nothing is built, so it is
+    /// cheap enough to run on every stored document's metadata).
+    public static func validateObject(_ bytes: UnsafeRawBufferPointer) throws {
+        var p = JSONParser(bytes: bytes)
+        p.skipSpace()
+        guard p.i < bytes.count, bytes[p.i] == UInt8(ascii: "{") else { throw JSONParseError(offset: p.i, reason: "expected a JSON object") }
+        try p.skipValue(depth: 0)
+        p.skipSpace()
+        if p.i != bytes.count { throw JSONParseError(offset: p.i, reason: "trailing characters") }
+    }
+
     /// Compact JSON text (UTF-8, non-ASCII kept as is).
     public var jsonText: String {
         var s = ""
@@ -172,6 +183,57 @@ struct JSONParser {
         default:
             return .number(try number())
         }
+    }
+
+    /// Like `value(depth:)` but only checks syntax (strings are checked for escapes,
+    /// control characters and UTF-8).
+    mutating func skipValue(depth: Int) throws {
+        guard depth < 512 else { throw fail("nesting deeper than 512") }
+        guard i < bytes.count else { throw fail("unexpected end") }
+        switch bytes[i] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let isObject = bytes[i] == UInt8(ascii: "{")
+            let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            i += 1
+            skipSpace()
+            if i < bytes.count, bytes[i] == close { i += 1; return }
+            while true {
+                skipSpace()
+                if isObject {
+                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+                    try skipString()
+                    skipSpace()
+                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                    i += 1
+                    skipSpace()
+                }
+                try skipValue(depth: depth + 1)
+                skipSpace()
+                guard i < bytes.count else { throw fail("unterminated container") }
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                if bytes[i] == close { i += 1; return }
+                throw fail(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
+            }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        default: _ = try number()
+        }
+    }
+
+    /// Skips a string; falls back to the full decoder only when it has escapes or non-ASCII.
+    mutating func skipString() throws {
+        let start = i
+        i += 1
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") { i += 1; return }
+            if c < 0x20 { throw fail("control character in string") }
+            if c == UInt8(ascii: "\\") || c >= 0x80 { i = start; _ = try string(); return }
+            i += 1
+        }
+        throw fail("unterminated string")
     }
 
     mutating func literal(_ word: String) throws {

@@ -1,5 +1,9 @@
 import Foundation
 
+#if _endian(big)
+#error("vector storage assumes a little-endian host")
+#endif
+
 /// The on-disk layout of a collection (schema version 1). One LMDB environment (a directory
 /// with `data.mdb` + `lock.mdb`) holding these named databases; integers in keys are
 /// big-endian so LMDB's byte order is numeric order (ids ascending ⇒ `MDB_APPEND`).
@@ -152,29 +156,38 @@ struct VectorBlockLayout {
     /// Index of the view named `name`.
     func viewIndex(_ name: String) -> Int? { views.firstIndex { $0.name == name } }
 
-    /// Encodes a document's vectors into a slot, checking names and dimensions.
-    func encode(_ vectors: [String: [Float]], id: String, into slot: UnsafeMutableRawBufferPointer) throws {
+    /// Checks view names, dimensions and finiteness of a document's vectors.
+    func check(_ vectors: [String: [Float]], id: String) throws {
         for name in vectors.keys where viewIndex(name) == nil {
             throw StoreError.invalidVectors(id: id, reason: "unknown vector view '\(name)' (views: \(views.map(\.name).joined(separator: ", ")))")
         }
-        for (k, view) in views.enumerated() {
+        for view in views {
             guard let v = vectors[view.name] else {
                 throw StoreError.invalidVectors(id: id, reason: "missing vector view '\(view.name)'")
             }
             guard v.count == view.dims else {
                 throw StoreError.invalidVectors(id: id, reason: "vector view '\(view.name)' has \(v.count) dims, expected \(view.dims)")
             }
+            if let j = v.firstIndex(where: { !$0.isFinite }) {
+                throw StoreError.invalidVectors(id: id, reason: "vector view '\(view.name)' component \(j) is \(v[j])")
+            }
+        }
+    }
+
+    /// Encodes vectors that passed `check` into a slot (little-endian components).
+    func encodeUnchecked(_ vectors: [String: [Float]], into slot: UnsafeMutableRawBufferPointer) {
+        for (k, view) in views.enumerated() {
+            let v = vectors[view.name]!
             let base = viewOffsets[k]
-            switch storage {
-            case .f32:
-                for (j, x) in v.enumerated() {
-                    guard x.isFinite else { throw StoreError.invalidVectors(id: id, reason: "vector view '\(view.name)' component \(j) is \(x)") }
-                    slot.storeBytes(of: x.bitPattern.littleEndian, toByteOffset: (base + j) * 4, as: UInt32.self)
-                }
-            case .f16:
-                for (j, x) in v.enumerated() {
-                    guard x.isFinite else { throw StoreError.invalidVectors(id: id, reason: "vector view '\(view.name)' component \(j) is \(x)") }
-                    slot.storeBytes(of: Float16(x).bitPattern.littleEndian, toByteOffset: (base + j) * 2, as: UInt16.self)
+            v.withUnsafeBufferPointer { src in
+                switch storage {
+                case .f32:
+                    // Host order is little-endian on every supported platform (x86-64, arm64).
+                    (slot.baseAddress! + base * 4).copyMemory(from: src.baseAddress!, byteCount: view.dims * 4)
+                case .f16:
+                    for j in 0..<view.dims {
+                        slot.storeBytes(of: Float16(src[j]).bitPattern.littleEndian, toByteOffset: (base + j) * 2, as: UInt16.self)
+                    }
                 }
             }
         }
@@ -185,9 +198,7 @@ struct VectorBlockLayout {
         let base = viewOffsets[k]
         switch storage {
         case .f32:
-            for j in 0..<views[k].dims {
-                out[j] = Float(bitPattern: UInt32(littleEndian: slot.loadUnaligned(fromByteOffset: (base + j) * 4, as: UInt32.self)))
-            }
+            UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: slot.baseAddress! + base * 4, byteCount: views[k].dims * 4)
         case .f16:
             for j in 0..<views[k].dims {
                 out[j] = Float(Float16(bitPattern: UInt16(littleEndian: slot.loadUnaligned(fromByteOffset: (base + j) * 2, as: UInt16.self))))
