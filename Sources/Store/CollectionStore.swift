@@ -20,9 +20,13 @@ public final class CollectionStore: @unchecked Sendable {
         public var initialMapSize: Int = 64 << 20
         /// Automatic growth stops here (then writes fail with `StoreError.diskFull`).
         public var maxMapSize: Int = 1 << 40
-        public init(initialMapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40) {
+        /// The map size to open an existing collection with; nil (the default) keeps the size
+        /// recorded in the file by the last writer. Tests use a tiny one to exercise growth.
+        public var mapSizeOnOpen: Int?
+        public init(initialMapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40, mapSizeOnOpen: Int? = nil) {
             self.initialMapSize = initialMapSize
             self.maxMapSize = maxMapSize
+            self.mapSizeOnOpen = mapSizeOnOpen
         }
     }
 
@@ -98,7 +102,9 @@ public final class CollectionStore: @unchecked Sendable {
             if errno == EEXIST || errno == ENOTEMPTY { throw StoreError.alreadyExists(path: url.path) }
             throw StoreError.notWritable(path: url.path, reason: "rename from \(temp.lastPathComponent) failed: \(reason)")
         }
-        return try open(at: url, readOnly: false, options: options)
+        var reopen = options
+        reopen.mapSizeOnOpen = reopen.mapSizeOnOpen ?? options.initialMapSize
+        return try open(at: url, readOnly: false, options: reopen)
     }
 
     /// Opens the collection at `url`.
@@ -117,7 +123,7 @@ public final class CollectionStore: @unchecked Sendable {
         }
         let env: Environment
         do {
-            env = try Environment(path: url.path, readOnly: readOnly, mapSize: options.initialMapSize,
+            env = try Environment(path: url.path, readOnly: readOnly, mapSize: options.mapSizeOnOpen,
                                   maxMapSize: options.maxMapSize, maxDatabases: 8)
         } catch let e as LMDBError {
             throw mapError(e, path: url.path)

@@ -22,17 +22,18 @@ public final class Environment: @unchecked Sendable {
 
     /// Opens (creating the files when writable) the environment at `path`.
     /// - Parameters:
-    ///   - mapSize: initial map size in bytes; an existing larger map is kept.
+    ///   - mapSize: map size in bytes; nil keeps the size recorded in an existing file (LMDB's
+    ///     default for a new one). A size below the data already stored is rounded up to it.
     ///   - maxMapSize: the limit automatic growth stops at.
     ///   - maxDatabases: the number of named databases that may be opened.
-    public init(path: String, readOnly: Bool, mapSize: Int, maxMapSize: Int, maxDatabases: UInt32) throws {
+    public init(path: String, readOnly: Bool, mapSize: Int?, maxMapSize: Int, maxDatabases: UInt32) throws {
         var env: OpaquePointer?
         try check(mdb_env_create(&env), "mdb_env_create")
         guard let env else { throw LMDBError(code: EINVAL, operation: "mdb_env_create") }
         var ok = false
         defer { if !ok { mdb_env_close(env) } }
         try check(mdb_env_set_maxdbs(env, maxDatabases), "mdb_env_set_maxdbs")
-        try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize(\(mapSize))")
+        if let mapSize { try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize(\(mapSize))") }
         try check(mdb_env_set_maxreaders(env, 510), "mdb_env_set_maxreaders")
         var flags = UInt32(MDB_NOTLS)
         if readOnly { flags |= UInt32(MDB_RDONLY) }
@@ -45,7 +46,7 @@ public final class Environment: @unchecked Sendable {
         handle = env
         self.path = path
         self.readOnly = readOnly
-        self.maxMapSize = max(maxMapSize, mapSize)
+        self.maxMapSize = maxMapSize
         resizeLock = .allocate(capacity: 1)
         pthread_rwlock_init(resizeLock, nil)
         ok = true
