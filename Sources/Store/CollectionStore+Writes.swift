@@ -116,6 +116,32 @@ extension CollectionStore {
         }
     }
 
+    /// Deletes change entries with sequence number ≤ `seq` (e.g. once every index has applied
+    /// them), in transactions of `perTransaction` entries; `lastSeq` and later numbering are
+    /// unaffected. Returns the number removed.
+    @discardableResult
+    public func pruneChanges(through seq: UInt64, perTransaction: Int = 50_000) throws -> Int {
+        var removed = 0
+        while true {
+            let n = try writeTransaction { txn -> Int in
+                var n = 0
+                try txn.withCursor(db.changes) { c in
+                    var e = try c.first()
+                    while let entry = e, n < perTransaction {
+                        let key = readBE64(entry.key)  // read before deleting: the page changes
+                        guard key <= seq else { break }
+                        try c.deleteCurrent()
+                        n += 1
+                        e = key == .max ? nil : try c.seek(atLeast: beBytes(key + 1))
+                    }
+                }
+                return n
+            }
+            removed += n
+            if n < perTransaction { return removed }
+        }
+    }
+
     // MARK: Single-snapshot reads (each its own short read transaction)
 
     /// The document with external id `id` (text, metadata, active-generation vectors), or nil.

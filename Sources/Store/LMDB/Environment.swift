@@ -132,6 +132,9 @@ public final class Environment: @unchecked Sendable {
 
     /// Doubles the map (at least +64 MiB), bounded by `maxMapSize`; rethrows `error` at the limit.
     private func grow(_ error: LMDBError) throws {
+        // Readers killed since we opened may pin old pages that could otherwise be reused.
+        var dead: Int32 = 0
+        _ = mdb_reader_check(handle, &dead)
         let current = mapSize
         guard current < maxMapSize else { throw error }
         let target = min(maxMapSize, max(current * 2, current + 64 << 20))
