@@ -183,6 +183,16 @@ public final class CollectionStore: @unchecked Sendable {
         case MDB_MAP_FULL: return .diskFull(path: path, reason: "the map reached its size limit (\(e.message))")
         case ENOSPC: return .diskFull(path: path, reason: "no space left on device (\(e.operation))")
         case EDQUOT: return .diskFull(path: path, reason: "disk quota exceeded (\(e.operation))")
+        case EFBIG: return .diskFull(path: path, reason: "file size limit exceeded (\(e.operation))")
+        case EIO:
+            // LMDB reports a short write (what a full disk usually produces) as EIO.
+            var fs = statvfs()
+            if statvfs(path, &fs) == 0 {
+                let free = Int(fs.f_bavail) * Int(fs.f_frsize)
+                if free < 64 << 20 { return .diskFull(path: path, reason: "only \(free >> 20) MiB free (\(e.operation): \(e.message))") }
+                return .ioError(path: path, reason: "\(e.operation): \(e.message) with \(free >> 20) MiB free on disk (a file size limit, or a failing disk)")
+            }
+            return .ioError(path: path, reason: e.description)
         case EACCES, EPERM: return .notWritable(path: path, reason: "\(e.message) (open it read-only, or fix permissions)")
         case EROFS: return .notWritable(path: path, reason: "read-only filesystem (open it read-only)")
         case EAGAIN, EBUSY: return .notWritable(path: path, reason: "locked by another process: \(e.message)")

@@ -147,4 +147,27 @@ final class CrashTests: XCTestCase {
         try mine.add([StoredDocument(id: "after", text: "x", vectors: ["full": vector(1, dims: 16)])])
         XCTAssertEqual(try mine.get(id: "doc-\(total - 1)")?.text, text(total - 1))
     }
+
+    func testFullDiskFailsTheBatchCleanly() throws {
+        let url = try makeCollection(dims: 64)
+        let before = try FileManager.default.attributesOfItem(atPath: url.appendingPathComponent("data.mdb").path)[.size] as! Int
+        let (p, out, err) = try launch(["fill", url.path, "\(before + 3 << 20)", "100"])
+        p.waitUntilExit()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let lines = output.split(separator: "\n")
+        let committed = lines.filter { $0.hasPrefix("committed ") }.count
+        XCTAssertGreaterThan(committed, 0)
+        let error = try XCTUnwrap(lines.first { $0.hasPrefix("error: ") }, output)
+        XCTAssertTrue(error.contains("is full") || error.contains("Input/output error"), String(error))
+        XCTAssertTrue(error.contains("the batch was not written"), String(error))
+        XCTAssertTrue(lines.contains("count \(committed * 100)"), "the failed batch left nothing behind: \(output)")
+        // Without the limit the collection is intact and writable.
+        let store = try CollectionStore.open(at: url)
+        XCTAssertEqual(try store.count(), committed * 100)
+        XCTAssertEqual(try store.get(id: "fill-0-0")?.text, String(repeating: "fill ", count: 200))
+        XCTAssertNil(try store.get(id: "fill-\(committed)-0"))
+        try store.add([StoredDocument(id: "after", text: "x", vectors: ["full": vector(0, dims: 64)])])
+        XCTAssertEqual(try store.count(), committed * 100 + 1)
+    }
 }
