@@ -123,8 +123,10 @@ public final class CollectionStore: @unchecked Sendable {
         }
         let env: Environment
         do {
-            env = try Environment(path: url.path, readOnly: readOnly, mapSize: options.mapSizeOnOpen,
-                                  maxMapSize: options.maxMapSize, maxDatabases: 8)
+            env = try EnvironmentRegistry.shared.environment(path: url.path, readOnly: readOnly) {
+                try Environment(path: url.path, readOnly: readOnly, mapSize: options.mapSizeOnOpen,
+                                maxMapSize: options.maxMapSize, maxDatabases: 8)
+            }
         } catch let e as LMDBError {
             throw mapError(e, path: url.path)
         }
@@ -196,6 +198,7 @@ public final class CollectionStore: @unchecked Sendable {
         case EACCES, EPERM: return .notWritable(path: path, reason: "\(e.message) (open it read-only, or fix permissions)")
         case EROFS: return .notWritable(path: path, reason: "read-only filesystem (open it read-only)")
         case EAGAIN, EBUSY: return .notWritable(path: path, reason: "locked by another process: \(e.message)")
+        case ENOLCK: return .notWritable(path: path, reason: "the filesystem does not support file locks (\(e.message))")
         case MDB_INVALID: return .notACollection(path: path, reason: "data.mdb is not an LMDB file")
         case MDB_VERSION_MISMATCH: return .notACollection(path: path, reason: "data.mdb was written by an incompatible LMDB version")
         case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_PANIC: return .corrupted(path: path, reason: e.description)

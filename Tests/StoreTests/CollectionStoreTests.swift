@@ -267,6 +267,22 @@ final class CollectionStoreTests: XCTestCase {
         XCTAssertThrowsError(try CollectionStore.open(at: url, expectedModel: tuned))
     }
 
+    func testOpeningTwiceInOneProcessSharesTheEnvironment() throws {
+        let url = makeTempDirectory(self)
+        let a = try CollectionStore.create(at: url, config: testConfig())
+        let b = try CollectionStore.open(at: url)
+        let c = try CollectionStore.open(at: url, readOnly: true)
+        try a.add([doc(0)])
+        try b.add([doc(1)])
+        XCTAssertEqual(try c.count(), 2)
+        assertThrowsStoreError(try c.add([doc(2)])) { if case .readOnly = $0 { return true }; return false }
+        // A store that is released closes its environment only when no other store uses it.
+        var d: CollectionStore? = try CollectionStore.open(at: url)
+        XCTAssertEqual(try d?.count(), 2)
+        d = nil
+        XCTAssertEqual(try a.get(id: "doc-1"), doc(1))
+    }
+
     func testUpdateConfigKeepsLayout() throws {
         let store = try CollectionStore.create(at: makeTempDirectory(self), config: testConfig())
         var c = try store.config
