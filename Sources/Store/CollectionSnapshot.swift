@@ -122,8 +122,9 @@ public struct CollectionSnapshot {
     /// Internal ids of the documents whose metadata matches `filter` (one pass over the documents).
     public func matchingIDs(_ filter: MetadataFilter) throws -> IDBitset {
         var set = IDBitset()
+        let filter = filter.compiled()
         try forEachRaw(after: nil) { id, value in
-            if let parts = DocumentCodec.split(value), filter.matches(metadataJSON: parts.metadata) { set.insert(id) }
+            if let parts = DocumentCodec.split(value), filter.matches(parts.metadata) { set.insert(id) }
             return true
         }
         return set

@@ -103,8 +103,9 @@ extension CollectionStore {
         try writeTransaction { txn in
             let snapshot = CollectionSnapshot(store: self, txn: txn)
             var victims: [(key: [UInt8], id: UInt64)] = []
+            let filter = filter.compiled()
             try snapshot.forEachRaw(after: nil) { id, value in
-                if let parts = DocumentCodec.split(value), filter.matches(metadataJSON: parts.metadata) {
+                if let parts = DocumentCodec.split(value), filter.matches(parts.metadata) {
                     victims.append((Array(parts.id), id))
                 }
                 return true

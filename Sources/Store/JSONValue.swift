@@ -236,6 +236,52 @@ struct JSONParser {
         throw fail("unterminated string")
     }
 
+    /// The value at `path` (UTF-8 keys through nested objects) in the JSON at the cursor,
+    /// parsing only that value and skipping everything else; nil when absent. With duplicate
+    /// keys the last one wins, as in `JSONValue.parse`.
+    mutating func lookup(_ path: ArraySlice<[UInt8]>, depth: Int = 0) throws -> JSONValue? {
+        guard let key = path.first else { return try value(depth: depth) }
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { try skipValue(depth: depth); return nil }
+        i += 1
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return nil }
+        var found: JSONValue?
+        while true {
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let matches = try keyEquals(key)
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            i += 1
+            skipSpace()
+            if matches {
+                found = try lookup(path.dropFirst(), depth: depth + 1)
+            } else {
+                try skipValue(depth: depth + 1)
+            }
+            skipSpace()
+            guard i < bytes.count else { throw fail("unterminated object") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: "}") { i += 1; return found }
+            throw fail("expected ',' or '}'")
+        }
+    }
+
+    /// Consumes a string and tells whether it equals `key` (raw bytes when it has no escapes).
+    mutating func keyEquals(_ key: [UInt8]) throws -> Bool {
+        let start = i + 1
+        var j = start
+        while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\") { j += 1 }
+        if j < bytes.count, bytes[j] == UInt8(ascii: "\"") {
+            i = j + 1
+            return j - start == key.count && key.withUnsafeBytes { k in
+                k.count == 0 || memcmp(k.baseAddress!, bytes.baseAddress! + start, key.count) == 0
+            }
+        }
+        return Array(try string().utf8) == key
+    }
+
     mutating func literal(_ word: String) throws {
         let w = Array(word.utf8)
         guard i + w.count <= bytes.count else { throw fail("unexpected end") }
