@@ -100,9 +100,13 @@ func runStoreBench(_ arguments: [String]) throws {
     latencies.sort()
     // A metadata filter over every document (what a filtered search precomputes).
     let filter = try MetadataFilter(parsing: "lang=en, year>=2010")
-    let tf = Date()
-    let matching = try store.matchingIDs(filter)
-    let filterMs = Date().timeIntervalSince(tf) * 1000
+    var filterMs = Double.infinity
+    var matching = IDBitset()
+    for _ in 0..<3 {  // best of 3: the first pass also pays the page faults of mapping the file
+        let tf = Date()
+        matching = try store.matchingIDs(filter)
+        filterMs = min(filterMs, Date().timeIntervalSince(tf) * 1000)
+    }
     let stats = try store.stats()
     let result: [String: Any] = [
         "n": n, "dims": dims, "text_bytes": textBytes, "batch": batchSize,

@@ -5,7 +5,7 @@ import Foundation
 /// committed state, whatever other processes write meanwhile.
 public struct CollectionSnapshot {
     let store: CollectionStore
-    let txn: Transaction
+    let txn: LMDBTransaction
 
     var db: CollectionStore.Databases { store.db }
 

@@ -200,7 +200,7 @@ struct BatchWriter {
     }
 
     let store: CollectionStore
-    let txn: Transaction
+    let txn: LMDBTransaction
     var nextID: UInt64
     var nextSeq: UInt64
     let active: GenerationInfo
@@ -208,7 +208,7 @@ struct BatchWriter {
     private var layouts: [UInt32: VectorBlockLayout] = [:]
     private var blocks: [BlockKey: PendingBlock] = [:]
 
-    init(store: CollectionStore, txn: Transaction) throws {
+    init(store: CollectionStore, txn: LMDBTransaction) throws {
         self.store = store
         self.txn = txn
         nextID = try store.metaU64(txn, Schema.MetaKey.nextID)

@@ -37,19 +37,19 @@ public final class CollectionStore: @unchecked Sendable {
     public let url: URL
     /// Opened without write access.
     public let readOnly: Bool
-    let env: Environment
+    let env: LMDBEnvironment
     let db: Databases
     private let cacheLock = NSLock()
     private var generationCache: [UInt32: (raw: [UInt8], info: GenerationInfo)] = [:]
 
     struct Databases {
-        let meta, ids, docs, generations, vectors, changes: Database
-        static let freeList = Database(dbi: 0, name: "free list")
+        let meta, ids, docs, generations, vectors, changes: LMDBDatabase
+        static let freeList = LMDBDatabase(dbi: 0, name: "free list")
     }
 
     var path: String { url.path }
 
-    private init(url: URL, readOnly: Bool, env: Environment, db: Databases) {
+    private init(url: URL, readOnly: Bool, env: LMDBEnvironment, db: Databases) {
         self.url = url
         self.readOnly = readOnly
         self.env = env
@@ -79,7 +79,7 @@ public final class CollectionStore: @unchecked Sendable {
         }
         defer { try? fm.removeItem(at: temp) }
         do {
-            let env = try Environment(path: temp.path, readOnly: false, mapSize: options.initialMapSize,
+            let env = try LMDBEnvironment(path: temp.path, readOnly: false, mapSize: options.initialMapSize,
                                       maxMapSize: options.maxMapSize, maxDatabases: 8)
             try env.write { txn in
                 let dbs = try openDatabases(env, txn, create: true)!
@@ -121,10 +121,10 @@ public final class CollectionStore: @unchecked Sendable {
         guard fm.fileExists(atPath: url.appendingPathComponent("data.mdb").path) else {
             throw StoreError.notACollection(path: url.path, reason: "it has no data.mdb")
         }
-        let env: Environment
+        let env: LMDBEnvironment
         do {
-            env = try EnvironmentRegistry.shared.environment(path: url.path, readOnly: readOnly) {
-                try Environment(path: url.path, readOnly: readOnly, mapSize: options.mapSizeOnOpen,
+            env = try LMDBEnvironmentRegistry.shared.environment(path: url.path, readOnly: readOnly) {
+                try LMDBEnvironment(path: url.path, readOnly: readOnly, mapSize: options.mapSizeOnOpen,
                                 maxMapSize: options.maxMapSize, maxDatabases: 8)
             }
         } catch let e as LMDBError {
@@ -162,8 +162,8 @@ public final class CollectionStore: @unchecked Sendable {
         return store
     }
 
-    private static func openDatabases(_ env: Environment, _ txn: Transaction, create: Bool) throws -> Databases? {
-        func open(_ name: String) throws -> Database? { try env.openDatabase(name, in: txn, create: create) }
+    private static func openDatabases(_ env: LMDBEnvironment, _ txn: LMDBTransaction, create: Bool) throws -> Databases? {
+        func open(_ name: String) throws -> LMDBDatabase? { try env.openDatabase(name, in: txn, create: create) }
         guard let meta = try open(Schema.Name.meta), let ids = try open(Schema.Name.ids), let docs = try open(Schema.Name.docs),
               let generations = try open(Schema.Name.generations), let vectors = try open(Schema.Name.vectors),
               let changes = try open(Schema.Name.changes) else { return nil }
@@ -207,7 +207,7 @@ public final class CollectionStore: @unchecked Sendable {
     }
 
     /// Runs a write transaction (retried on map growth), mapping LMDB errors.
-    func writeTransaction<T>(_ body: (Transaction) throws -> T) throws -> T {
+    func writeTransaction<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
         guard !readOnly else { throw StoreError.readOnly(path: path) }
         do {
             return try env.write(body)
@@ -217,7 +217,7 @@ public final class CollectionStore: @unchecked Sendable {
     }
 
     /// Runs a read transaction, mapping LMDB errors.
-    func readTransaction<T>(_ body: (Transaction) throws -> T) throws -> T {
+    func readTransaction<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
         do {
             return try env.read(body)
         } catch let e as LMDBError {
@@ -233,14 +233,14 @@ public final class CollectionStore: @unchecked Sendable {
 
     // MARK: Meta
 
-    func metaU64(_ txn: Transaction, _ key: [UInt8]) throws -> UInt64 {
+    func metaU64(_ txn: LMDBTransaction, _ key: [UInt8]) throws -> UInt64 {
         guard let v = try txn.get(db.meta, key), v.count == 8 else {
             throw StoreError.corrupted(path: path, reason: "meta key \(String(decoding: key, as: UTF8.self)) missing")
         }
         return readBE64(v)
     }
 
-    func metaU32(_ txn: Transaction, _ key: [UInt8]) throws -> UInt32 {
+    func metaU32(_ txn: LMDBTransaction, _ key: [UInt8]) throws -> UInt32 {
         guard let v = try txn.get(db.meta, key), v.count == 4 else {
             throw StoreError.corrupted(path: path, reason: "meta key \(String(decoding: key, as: UTF8.self)) missing")
         }
@@ -248,7 +248,7 @@ public final class CollectionStore: @unchecked Sendable {
     }
 
     /// Generation record (decoded JSON cached by its bytes, so repeated lookups are cheap).
-    func generationInfo(_ txn: Transaction, _ generation: UInt32) throws -> GenerationInfo? {
+    func generationInfo(_ txn: LMDBTransaction, _ generation: UInt32) throws -> GenerationInfo? {
         guard let raw = try txn.get(db.generations, beBytes(generation)) else { return nil }
         cacheLock.lock()
         if let cached = generationCache[generation], cached.raw.elementsEqual(raw) {
@@ -269,14 +269,14 @@ public final class CollectionStore: @unchecked Sendable {
         return info
     }
 
-    func activeGenerationInfo(_ txn: Transaction) throws -> GenerationInfo {
+    func activeGenerationInfo(_ txn: LMDBTransaction) throws -> GenerationInfo {
         let g = try metaU32(txn, Schema.MetaKey.activeGeneration)
         guard let info = try generationInfo(txn, g) else { throw StoreError.corrupted(path: path, reason: "active generation \(g) has no record") }
         return info
     }
 
     /// All generation records, ascending.
-    func allGenerations(_ txn: Transaction) throws -> [GenerationInfo] {
+    func allGenerations(_ txn: LMDBTransaction) throws -> [GenerationInfo] {
         var out: [GenerationInfo] = []
         try txn.withCursor(db.generations) { c in
             var e = try c.first()

@@ -218,7 +218,7 @@ struct JSONParser {
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
-        default: _ = try number()
+        default: _ = try skipNumber()
         }
     }
 
@@ -289,24 +289,43 @@ struct JSONParser {
         i += w.count
     }
 
-    mutating func number() throws -> Double {
+    /// Validates a number's syntax and consumes it; returns its start and whether it is a plain
+    /// integer (no fraction or exponent).
+    mutating func skipNumber() throws -> (start: Int, integer: Bool) {
         let start = i
+        var integer = true
         if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
         var digits = 0
         while i < bytes.count, (0x30...0x39).contains(bytes[i]) { i += 1; digits += 1 }
         guard digits > 0 else { i = start; throw fail("unexpected character") }
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            integer = false
             i += 1
             var frac = 0
             while i < bytes.count, (0x30...0x39).contains(bytes[i]) { i += 1; frac += 1 }
             guard frac > 0 else { throw fail("digits expected after '.'") }
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            integer = false
             i += 1
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
             var exp = 0
             while i < bytes.count, (0x30...0x39).contains(bytes[i]) { i += 1; exp += 1 }
             guard exp > 0 else { throw fail("digits expected in exponent") }
+        }
+        return (start, integer)
+    }
+
+    mutating func number() throws -> Double {
+        let (start, integer) = try skipNumber()
+        // Plain integers of up to 15 digits are exact in a Double: no string round trip.
+        if integer, i - start <= 15 {
+            var k = start
+            let negative = bytes[k] == UInt8(ascii: "-")
+            if negative { k += 1 }
+            var v: Int64 = 0
+            while k < i { v = v * 10 + Int64(bytes[k] - 0x30); k += 1 }
+            return Double(negative ? -v : v)
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         guard let d = Double(text) else { throw fail("invalid number") }

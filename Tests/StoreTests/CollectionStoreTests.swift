@@ -217,7 +217,7 @@ final class CollectionStoreTests: XCTestCase {
         let foreign = base.appendingPathComponent("foreign")
         try FileManager.default.createDirectory(at: foreign, withIntermediateDirectories: true)
         do {
-            let env = try Environment(path: foreign.path, readOnly: false, mapSize: 1 << 20, maxMapSize: 1 << 20, maxDatabases: 2)
+            let env = try LMDBEnvironment(path: foreign.path, readOnly: false, mapSize: 1 << 20, maxMapSize: 1 << 20, maxDatabases: 2)
             try env.write { txn in
                 let db = try env.openDatabase("other", in: txn, create: true)!
                 try txn.put(db, Array("k".utf8), Array("v".utf8))
@@ -241,7 +241,7 @@ final class CollectionStoreTests: XCTestCase {
         do { _ = try CollectionStore.create(at: url, config: testConfig()) }
         do {
             // Simulate a collection written by a future anglevec.
-            let env = try Environment(path: url.path, readOnly: false, mapSize: 1 << 20, maxMapSize: 1 << 30, maxDatabases: 8)
+            let env = try LMDBEnvironment(path: url.path, readOnly: false, mapSize: 1 << 20, maxMapSize: 1 << 30, maxDatabases: 8)
             try env.write { txn in
                 let meta = try env.openDatabase("meta", in: txn, create: false)!
                 try txn.put(meta, Array("schema_version".utf8), withUnsafeBytes(of: UInt32(99).bigEndian) { Array($0) })

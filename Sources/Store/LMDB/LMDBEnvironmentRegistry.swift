@@ -1,18 +1,18 @@
 import Foundation
 
-/// One `Environment` per data file per process. LMDB forbids opening the same environment
+/// One `LMDBEnvironment` per data file per process. LMDB forbids opening the same environment
 /// twice in one process (closing the second handle would drop the first one's POSIX locks),
 /// so every `CollectionStore` of a path shares one environment while any of them is alive.
-final class EnvironmentRegistry: @unchecked Sendable {
-    static let shared = EnvironmentRegistry()
+final class LMDBEnvironmentRegistry: @unchecked Sendable {
+    static let shared = LMDBEnvironmentRegistry()
 
-    private struct Entry { weak var environment: Environment? }
+    private struct Entry { weak var environment: LMDBEnvironment? }
     private let lock = NSLock()
     private var entries: [String: Entry] = [:]
 
     /// The open environment of `path`, or the one `open` makes. A read-write request cannot
     /// reuse an environment opened read-only.
-    func environment(path: String, readOnly: Bool, open: () throws -> Environment) throws -> Environment {
+    func environment(path: String, readOnly: Bool, open: () throws -> LMDBEnvironment) throws -> LMDBEnvironment {
         let key = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
         lock.lock()
         defer { lock.unlock() }
