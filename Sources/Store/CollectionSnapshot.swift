@@ -20,6 +20,8 @@ public struct CollectionSnapshot {
 
     /// The internal id of external id `id`, or nil.
     public func internalID(of id: String) throws -> UInt64? {
+        let n = id.utf8.count
+        guard n > 0, n <= Schema.maxKeyBytes else { return nil }  // such an id cannot be stored
         guard let v = try txn.get(db.ids, Array(id.utf8)), v.count == 8 else { return nil }
         return readBE64(v)
     }
@@ -81,6 +83,7 @@ public struct CollectionSnapshot {
 
     /// Up to `limit` documents with internal id > `after` (nil: from the start), in id order.
     public func scan(after: UInt64? = nil, limit: Int, includeVectors: Bool = false) throws -> [DocumentRecord] {
+        guard limit > 0 else { return [] }
         let generation = includeVectors ? try store.activeGenerationInfo(txn) : nil
         var out: [DocumentRecord] = []
         try forEachRaw(after: after) { id, value in
@@ -181,6 +184,7 @@ public struct CollectionSnapshot {
         guard let info = try store.generationInfo(txn, generation) else { throw StoreError.noSuchGeneration(generation) }
         let layout = info.layout
         var out: [DocumentRecord] = []
+        guard limit > 0 else { return out }
         var cachedBlock: UInt64 = .max
         var cachedValue: UnsafeRawBufferPointer?
         try forEachRaw(after: after) { id, value in

@@ -18,6 +18,10 @@ final class CollectionStoreTests: XCTestCase {
             XCTAssertEqual(try store.get(id: "doc-\(i)"), doc(i))
         }
         XCTAssertNil(try store.get(id: "doc-10"))
+        XCTAssertNil(try store.get(id: ""))
+        XCTAssertNil(try store.get(id: String(repeating: "z", count: 600)))
+        XCTAssertEqual(try store.scan(limit: 0), [])
+        XCTAssertEqual(try store.documentsMissingVectors(generation: 1, limit: 0), [])
         XCTAssertEqual(try store.get(internalID: 3)?.document.id, "doc-3")
         XCTAssertEqual(try store.vector(internalID: 3, view: "L3d4"), vec(3, 4, salt: 1))
         let noVectors = try store.get(id: "doc-2", includeVectors: false)
@@ -356,7 +360,14 @@ final class CollectionStoreTests: XCTestCase {
                         try store.read { s in
                             let n = try s.count()
                             if n % 50 != 0 { throw StoreError.corrupted(path: "", reason: "partial batch \(n)") }
-                            if n > 0, try s.get(id: "doc-\(n - 1)") == nil { throw StoreError.noSuchDocument("doc-\(n - 1)") }
+                            guard n > 0 else { return }
+                            // Internal ids of committed batches are contiguous; the newest batch is whole.
+                            guard let last = try s.get(internalID: UInt64(n - 1), includeVectors: false),
+                                  try s.get(internalID: UInt64(n)) == nil else { throw StoreError.noSuchDocument("#\(n - 1)") }
+                            let first = Int(last.document.id.dropFirst(4))! / 50 * 50
+                            for i in first..<first + 50 where try s.get(id: "doc-\(i)", includeVectors: false) == nil {
+                                throw StoreError.noSuchDocument("doc-\(i) of a visible batch")
+                            }
                         }
                     } catch {
                         problems.lock.lock(); problems.list.append("\(error)"); problems.lock.unlock()
@@ -365,10 +376,25 @@ final class CollectionStoreTests: XCTestCase {
                 }
             }
         }
-        for b in 0..<40 { try store.add((b * 50..<(b + 1) * 50).map { doc($0, text: String(repeating: "y", count: 300)) }) }
+        // Two writer threads (LMDB serializes them) growing the map while readers read.
+        let writers = DispatchGroup()
+        for w in 0..<2 {
+            DispatchQueue.global().async(group: writers) {
+                do {
+                    for b in stride(from: w, to: 40, by: 2) {
+                        try store.add((b * 50..<(b + 1) * 50).map { doc($0, text: String(repeating: "y", count: 300)) })
+                    }
+                } catch {
+                    problems.lock.lock(); problems.list.append("writer \(w): \(error)"); problems.lock.unlock()
+                }
+            }
+        }
+        writers.wait()
         stop.signal(); stop.signal()
         group.wait()
         XCTAssertEqual(problems.list, [])
         XCTAssertEqual(try store.count(), 2000)
+        XCTAssertEqual(Set(try store.scan(limit: 5000).map(\.document.id)), Set((0..<2000).map { "doc-\($0)" }))
+        XCTAssertEqual(try store.lastSeq(), 2000)
     }
 }
