@@ -75,6 +75,40 @@ public struct CollectionSnapshot {
         }
     }
 
+    /// One view of the vectors of several documents (e.g. the ids of a batch of changes),
+    /// row-major `internalIDs.count × dims`; `present[k]` is false (and the row zero) for a
+    /// document without a vector there.
+    public func vectors(internalIDs: [UInt64], view: String = VectorView.fullName, generation: UInt32? = nil) throws
+        -> (dims: Int, vectors: [Float], present: [Bool]) {
+        let info = try generationInfo(generation)
+        let layout = info.layout
+        guard let k = layout.viewIndex(view) else {
+            throw StoreError.invalidVectors(id: "*", reason: "generation \(info.generation) has no view '\(view)'")
+        }
+        let dims = layout.views[k].dims
+        var flat = [Float](repeating: 0, count: internalIDs.count * dims)
+        var present = [Bool](repeating: false, count: internalIDs.count)
+        var cachedBlock: UInt64 = .max
+        var block: UnsafeRawBufferPointer?
+        try flat.withUnsafeMutableBufferPointer { out in
+            for (row, id) in internalIDs.enumerated() {
+                let b = layout.block(of: id)
+                if b != cachedBlock {
+                    cachedBlock = b
+                    block = try txn.get(db.vectors, vectorBlockKey(generation: info.generation, block: b))
+                    if let v = block, v.count != layout.blockBytes { block = nil }
+                }
+                let slot = layout.slot(of: id)
+                guard let block, layout.isPresent(block, slot: slot) else { continue }
+                let off = layout.slotOffset(slot)
+                layout.decode(UnsafeRawBufferPointer(rebasing: block[off..<off + layout.slotBytes]), view: k,
+                              into: UnsafeMutableBufferPointer(rebasing: out[row * dims..<(row + 1) * dims]))
+                present[row] = true
+            }
+        }
+        return (dims, flat, present)
+    }
+
     func generationInfo(_ generation: UInt32?) throws -> GenerationInfo {
         guard let g = generation else { return try store.activeGenerationInfo(txn) }
         guard let info = try store.generationInfo(txn, g) else { throw StoreError.noSuchGeneration(g) }

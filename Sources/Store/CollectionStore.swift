@@ -13,6 +13,20 @@ import Foundation
 ///
 /// Reads that must agree with each other (e.g. count then scan) go through `read(_:)`, which
 /// hands one `CollectionSnapshot`. Layout on disk: see `Schema`.
+///
+/// ```swift
+/// let store = try CollectionStore.create(at: url, config: CollectionConfig(
+///     model: ModelIdentity(name: "sentence-transformers/all-MiniLM-L6-v2", weightsSHA256: sha),
+///     layers: 6, fullDims: 384, coarseViews: [VectorView(name: "L3d64", layer: 3, dims: 64)]))
+/// try store.add([StoredDocument(id: "a", text: "…", metadata: Data(#"{"lang":"en"}"#.utf8),
+///                               vectors: ["full": full384, "L3d64": coarse64])])
+/// let doc = try store.get(id: "a")                                        // text, metadata, vectors
+/// let english = try store.matchingIDs(MetadataFilter(parsing: "lang=en"))  // IDBitset of internal ids
+/// for change in try store.changes(since: indexSeq) { … }                  // index catch-up
+/// ```
+///
+/// Vectors live in generations (`createGeneration`, `putVectors`, `setActiveGeneration`,
+/// `dropGeneration`); reads and `add`/`upsert` use the active one.
 public final class CollectionStore: @unchecked Sendable {
     /// Tunables for opening/creating.
     public struct Options: Sendable {
