@@ -113,9 +113,20 @@ extension HNSWIndex {
             if level < maxLevelCopy {
                 curObj = greedyDescent(from: curObj, topLevel: maxLevelCopy, stopLevel: level, query: ctx.query, locking: true)
             }
-            for l in stride(from: min(level, maxLevelCopy), through: 0, by: -1) {
+            // Phase 1: choose the node's own links on every level while it is still unreachable.
+            // Phase 2: add the back-links that publish it. A concurrent insertion therefore never
+            // descends through a half-linked node (hnswlib holds the node's lock for the whole
+            // insertion instead, which can deadlock with neighbours doing the same).
+            let top = min(level, maxLevelCopy)
+            var chosen = [[UInt32]](repeating: [], count: top + 1)
+            for l in stride(from: top, through: 0, by: -1) {
                 searchBaseLayer(entry: curObj, query: ctx.query, level: l, ctx: ctx)
-                curObj = mutuallyConnectNewElement(cur, level: l, ctx: ctx, isUpdate: false)
+                let n = connectNewElement(cur, level: l, ctx: ctx)
+                chosen[l] = Array(UnsafeBufferPointer(start: ctx.selected, count: n))
+                if n > 0 { curObj = ctx.selected[0] }
+            }
+            for l in stride(from: top, through: 0, by: -1) {
+                chosen[l].withUnsafeBufferPointer { addBackLinks(to: cur, from: $0, level: l, ctx: ctx, isUpdate: false) }
             }
         }
         if raisesTop {
@@ -176,7 +187,7 @@ extension HNSWIndex {
     /// writes up to `m` ids, closest first, and returns how many.
     func neighborsByHeuristic(_ heap: inout DistanceHeap, m: Int, work: inout DistanceHeap,
                               ids out: UnsafeMutablePointer<UInt32>, distances outD: UnsafeMutablePointer<Float>) -> Int {
-        if heap.count <= m {
+        if heap.count < m {
             let n = heap.count
             var i = n - 1
             while !heap.isEmpty { out[i] = heap.topID; outD[i] = heap.topKey; heap.pop(); i -= 1 }
@@ -199,26 +210,31 @@ extension HNSWIndex {
         return kept
     }
 
-    /// hnswlib's mutuallyConnectNewElement: links `cur` to the heuristic's pick among ctx.results
-    /// at `level`, and adds back-links, shrinking full neighbour lists with the same heuristic.
-    /// Returns the closest selected neighbour (the next level's entry point).
-    func mutuallyConnectNewElement(_ cur: UInt32, level: Int, ctx: SearchContext, isUpdate: Bool) -> UInt32 {
-        let mCurMax = level == 0 ? maxM0 : maxM
-        var top = ctx.results, work = ctx.candidates, scratch = ctx.scratch
-        defer { ctx.results = top; ctx.candidates = work; ctx.scratch = scratch }
+    /// First half of hnswlib's mutuallyConnectNewElement: sets `cur`'s links at `level` to the
+    /// heuristic's pick among ctx.results. Writes the pick to ctx.selected (closest first) and
+    /// returns its size.
+    func connectNewElement(_ cur: UInt32, level: Int, ctx: SearchContext) -> Int {
+        var top = ctx.results, work = ctx.candidates
+        defer { ctx.results = top; ctx.candidates = work }
         let sel = ctx.selected
         let nSel = neighborsByHeuristic(&top, m: maxM, work: &work, ids: sel, distances: ctx.selectedDistances)
-        guard nSel > 0 else { return cur }
-
+        guard nSel > 0 else { return 0 }
         lockNode(cur)
         let own = linkList(cur, level)
         for i in 0..<nSel { own[1 + i] = sel[i] }
         own[0] = UInt32(nSel)
         unlockNode(cur)
+        return nSel
+    }
 
+    /// Second half of mutuallyConnectNewElement: adds `cur` to each neighbour's list at `level`,
+    /// shrinking full lists with the heuristic (which may drop `cur` again).
+    func addBackLinks(to cur: UInt32, from neighbours: UnsafeBufferPointer<UInt32>, level: Int, ctx: SearchContext, isUpdate: Bool) {
+        let mCurMax = level == 0 ? maxM0 : maxM
+        var work = ctx.candidates, scratch = ctx.scratch
+        defer { ctx.candidates = work; ctx.scratch = scratch }
         let curCode = code(cur)
-        for i in 0..<nSel {
-            let other = sel[i]
+        for other in neighbours {
             if other == cur { continue }
             lockNode(other)
             let ll = linkList(other, level)
@@ -242,6 +258,16 @@ extension HNSWIndex {
             }
             unlockNode(other)
         }
-        return sel[0]
+    }
+
+    /// hnswlib's mutuallyConnectNewElement for an already reachable node (updates): own links,
+    /// then back-links. Returns the closest selected neighbour (the next level's entry point).
+    func mutuallyConnectNewElement(_ cur: UInt32, level: Int, ctx: SearchContext, isUpdate: Bool) -> UInt32 {
+        let n = connectNewElement(cur, level: level, ctx: ctx)
+        guard n > 0 else { return cur }
+        let closest = ctx.selected[0]
+        let copy = Array(UnsafeBufferPointer(start: ctx.selected, count: n))
+        copy.withUnsafeBufferPointer { addBackLinks(to: cur, from: $0, level: level, ctx: ctx, isUpdate: isUpdate) }
+        return closest
     }
 }

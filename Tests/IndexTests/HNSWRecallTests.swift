@@ -89,8 +89,12 @@ final class HNSWRecallTests: XCTestCase {
         let rp = try recall(par, oracle: oracle, queries: queries, d: d, ef: 50)
         print("ef=50 recall sequential \(rs) parallel \(rp)")
         XCTAssertGreaterThanOrEqual(rp, rs - 0.01)
-        // Every node reachable with a valid link structure.
+        // A valid link structure with every node reachable at level 0 from the entry point.
         try par.validateLinks(path: "parallel")
+        print("reachable at level 0: sequential \(reachableAtLevel0(seq)) parallel \(reachableAtLevel0(par)) of \(n)")
+        // HNSW's heuristic can leave a rare outlier with no in-links for some insertion orders
+        // (a sequential build in the order 4 threads produce loses the same 2 of 3000), so allow 0.2 %.
+        XCTAssertGreaterThanOrEqual(reachableAtLevel0(par), n - n / 500)
     }
 
     func testConcurrentSearches() throws {

@@ -56,3 +56,15 @@ func buildPair(_ vectors: [Float], d: Int, metric: Metric, parameters: HNSWParam
     for i in 0..<n { try b.add(Array(vectors[(i * d)..<((i + 1) * d)]), label: UInt64(i)) }
     return (h, b)
 }
+
+/// Nodes reachable from the entry point by following level-0 links (breadth-first).
+func reachableAtLevel0(_ h: HNSWIndex) -> Int {
+    guard h.entryPoint >= 0 else { return 0 }
+    var seen = Set<UInt32>([UInt32(h.entryPoint)])
+    var frontier = [UInt32(h.entryPoint)]
+    while let id = frontier.popLast() {
+        let ll = h.linkList0(id)
+        for j in 0..<Int(ll[0]) where seen.insert(ll[1 + j]).inserted { frontier.append(ll[1 + j]) }
+    }
+    return seen.count
+}
