@@ -298,7 +298,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             let cur = cand.topID
             cand.pop()
             let ll = (level0 + Int(cur) * stride).assumingMemoryBound(to: UInt32.self)
-            let n = Int(ll[0])
+            let n = min(Int(ll[0]), maxM0) // never trust a count past the row (mapped files)
             // Gather unvisited neighbours first and prefetch their vectors, so the memory
             // loads overlap instead of stalling one distance at a time.
             var g = 0

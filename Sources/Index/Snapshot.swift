@@ -203,7 +203,8 @@ extension HNSWIndex {
 
         // Small arrays are copied (they are needed to answer anything); level 0 stays mapped.
         index.freeStorage()
-        let cap = max(n, 1)
+        // Capacity is exactly n: the mapping holds n rows, so the next insert grows (and copies out).
+        let cap = n
         index.capacity = cap
         index.level0 = base + SnapshotHeader.level0Offset
         index.labels = .allocate(capacity: cap)
