@@ -253,7 +253,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
                 let node = cur
                 if locking { lockNode(node) }
                 let ll = linkList(node, level)
-                let n = Int(ll[0])
+                let n = min(Int(ll[0]), level == 0 ? maxM0 : maxM)
                 for j in 0..<n {
                     let cand = ll[1 + j]
                     let d = space.distance(query: q, code: code(cand))

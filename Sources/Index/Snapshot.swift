@@ -238,6 +238,9 @@ extension HNSWIndex {
             if index.deletedFlags[i] != 0 { deleted += 1; index.deletedSlots.insert(UInt32(i)) }
             lookup[index.labels[i]] = UInt32(i)
         }
+        guard n == 0 || Int(index.levels[Int(h.entryPoint)]) == Int(h.maxLevel) else {
+            throw bad("entry point level \(index.levels[Int(h.entryPoint)]) is not the max level \(h.maxLevel)")
+        }
         guard deleted == Int(h.deletedCount) else { throw bad("deleted count \(h.deletedCount) disagrees with flags (\(deleted))") }
         if verification == .full { try index.validateLinks(path: path) }
         index.labelLookup = lookup
