@@ -41,7 +41,9 @@ public struct HNSWParameters: Sendable {
 /// insertions (per-node locks, as hnswlib), deletions and updates. Adding the same label from two
 /// threads at once is the caller's race (the later vector wins or the graph links are slightly worse).
 public final class HNSWIndex: VectorIndex, @unchecked Sendable {
+    /// Dimensions, metric and storage of the vectors.
     public let space: VectorSpace
+    /// The parameters the index was built with.
     public let parameters: HNSWParameters
     let maxM: Int
     let maxM0: Int
@@ -360,6 +362,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         return drain(ctx, k: k)
     }
 
+    /// `VectorIndex` search with the index's default `ef`.
     public func search(_ query: UnsafeBufferPointer<Float>, k: Int, filter: ((UInt64) -> Bool)?) throws -> [SearchResult] {
         try search(query, k: k, ef: nil, filter: filter)
     }
