@@ -31,7 +31,7 @@ final class MiniLMParityTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: EncoderFixtures.miniLM.appendingPathComponent("model.safetensors").path) else {
             throw XCTSkip("default model not installed at \(EncoderFixtures.miniLM.path) (scripts/fetch-model.sh)")
         }
-        return try EmbeddingModel.load(from: EncoderFixtures.miniLM)
+        return try EmbeddingModel.load(from: EncoderFixtures.miniLM, precision: .fp32)
     }
 
     func testFolderConfiguration() throws {
