@@ -18,7 +18,10 @@ extern void omp_set_num_threads(int);
 extern int omp_get_max_threads(void);
 
 struct ck_bf16_linear {
-    dnnl_primitive_t matmul;
+    // oneDNN's gemm-based matmul fixes its thread count when the primitive is created (not from
+    // the caller's OpenMP setting at execution), so there is one primitive per team size:
+    // [0] single-threaded (the Embedder's worker loops), [1] all threads (one loop, e.g. a query).
+    dnnl_primitive_t matmul[2];
     dnnl_memory_t weights; // bf16, oneDNN's layout
     dnnl_memory_t bias;    // f32 [1, N] or NULL
     float *bias_data;
@@ -112,23 +115,41 @@ ck_bf16_linear *ck_bf16_linear_create(const float *weight, const float *bias, in
     TRY(dnnl_memory_desc_init_by_tag(&dst_md, 2, (dnnl_dims_t){DNNL_RUNTIME_DIM_VAL, n}, dnnl_f32, dnnl_ab), "oneDNN: destination descriptor");
     dnnl_matmul_desc_t desc;
     TRY(dnnl_matmul_desc_init(&desc, &src_md, &wei_md, bias ? &bias_md : NULL, &dst_md), "oneDNN: matmul descriptor");
+    int saved_threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    dnnl_primitive_desc_t pd1 = NULL;
+    dnnl_status_t single = dnnl_primitive_desc_create(&pd1, &desc, NULL, engine, NULL);
+    if (single == dnnl_success) single = dnnl_primitive_create(&layer->matmul[0], pd1);
+    omp_set_num_threads(saved_threads);
+    TRY(single, "oneDNN: no bf16 matmul implementation");
     TRY(dnnl_primitive_desc_create(&pd, &desc, NULL, engine, NULL), "oneDNN: no bf16 matmul implementation");
-    TRY(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &layer->impl), "oneDNN: impl query");
     const dnnl_memory_desc_t *chosen = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    // Both primitives must read the same packed weights.
+    if (!dnnl_memory_desc_equal(chosen, dnnl_primitive_desc_query_md(pd1, dnnl_query_weights_md, 0))) {
+        if (error) *error = "oneDNN: weights layout depends on the thread count";
+        dnnl_primitive_desc_destroy(pd1);
+        goto fail;
+    }
+    dnnl_primitive_desc_destroy(pd1);
     // The scratchpad (if any) is library-managed; the run-time-M gemm needs none.
-    TRY(dnnl_primitive_create(&layer->matmul, pd), "oneDNN: matmul primitive");
+    TRY(dnnl_primitive_create(&layer->matmul[1], pd), "oneDNN: matmul primitive");
 
     // W [N, K] row-major is the [K, N] matrix with strides (1, K): tag "ba". Reorder converts to
     // bf16 (round to nearest even) and packs in one pass.
     TRY(dnnl_memory_desc_init_by_tag(&plain_md, 2, (dnnl_dims_t){k, n}, dnnl_f32, dnnl_ba), "oneDNN: plain weights descriptor");
     TRY(dnnl_memory_create(&plain, &plain_md, engine, (void *)weight), "oneDNN: plain weights memory");
     TRY(dnnl_memory_create(&layer->weights, chosen, engine, DNNL_MEMORY_ALLOCATE), "oneDNN: bf16 weights memory");
-    TRY(dnnl_reorder_primitive_desc_create(&reorder_pd, &plain_md, engine, chosen, engine, NULL), "oneDNN: weights reorder");
-    TRY(dnnl_primitive_create(&reorder, reorder_pd), "oneDNN: weights reorder primitive");
-    TRY(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags), "oneDNN: stream");
+    // The reorder is small: run it on this thread alone (its thread count is fixed at creation).
+    // A parallel region would leave libgomp's pool thread spinning for ~15 ms after each layer.
+    omp_set_num_threads(1);
+    dnnl_status_t reordered = dnnl_reorder_primitive_desc_create(&reorder_pd, &plain_md, engine, chosen, engine, NULL);
+    if (reordered == dnnl_success) reordered = dnnl_primitive_create(&reorder, reorder_pd);
+    if (reordered == dnnl_success) reordered = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, plain}, {DNNL_ARG_TO, layer->weights}};
-    TRY(dnnl_primitive_execute(reorder, stream, 2, args), "oneDNN: weights reorder failed");
-    TRY(dnnl_stream_wait(stream), "oneDNN: weights reorder failed");
+    if (reordered == dnnl_success) reordered = dnnl_primitive_execute(reorder, stream, 2, args);
+    if (reordered == dnnl_success) reordered = dnnl_stream_wait(stream);
+    omp_set_num_threads(saved_threads);
+    TRY(reordered, "oneDNN: weights reorder failed");
     if (bias) {
         layer->bias_data = malloc((size_t)n * sizeof(float));
         if (!layer->bias_data) { if (error) *error = "out of memory"; goto fail; }
@@ -143,7 +164,7 @@ ck_bf16_linear *ck_bf16_linear_create(const float *weight, const float *bias, in
     layer->impl = NULL;
     {
         const_dnnl_primitive_desc_t own;
-        if (dnnl_primitive_get_primitive_desc(layer->matmul, &own) == dnnl_success)
+        if (dnnl_primitive_get_primitive_desc(layer->matmul[1], &own) == dnnl_success)
             dnnl_primitive_desc_query(own, dnnl_query_impl_info_str, 0, &layer->impl);
     }
     return layer;
@@ -159,7 +180,7 @@ fail:
 
 int ck_bf16_linear_forward(const ck_bf16_linear *layer, const float *x, int64_t rows, float *y, int threads) {
     if (rows <= 0) return 0;
-    if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
+    if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads); // other OpenMP work in oneDNN
     dnnl_status_t s;
     if (!thread_stream && (s = dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags)) != dnnl_success) return (int)s;
     const int64_t count = rows * layer->k;
@@ -177,7 +198,7 @@ int ck_bf16_linear_forward(const ck_bf16_linear *layer, const float *x, int64_t 
     if ((s = dnnl_memory_create(&src, &src_md, engine, thread_src)) != dnnl_success) return (int)s;
     if ((s = dnnl_memory_create(&dst, &dst_md, engine, y)) != dnnl_success) { dnnl_memory_destroy(src); return (int)s; }
     dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, layer->weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_BIAS, layer->bias}};
-    s = dnnl_primitive_execute(layer->matmul, thread_stream, layer->bias ? 4 : 3, args);
+    s = dnnl_primitive_execute(layer->matmul[threads == 1 ? 0 : 1], thread_stream, layer->bias ? 4 : 3, args);
     if (s == dnnl_success) s = dnnl_stream_wait(thread_stream);
     dnnl_memory_destroy(src);
     dnnl_memory_destroy(dst);
@@ -186,7 +207,7 @@ int ck_bf16_linear_forward(const ck_bf16_linear *layer, const float *x, int64_t 
 
 void ck_bf16_linear_destroy(ck_bf16_linear *layer) {
     if (!layer) return;
-    if (layer->matmul) dnnl_primitive_destroy(layer->matmul);
+    for (int i = 0; i < 2; i++) if (layer->matmul[i]) dnnl_primitive_destroy(layer->matmul[i]);
     if (layer->weights) dnnl_memory_destroy(layer->weights);
     if (layer->bias) dnnl_memory_destroy(layer->bias);
     free(layer->bias_data);
