@@ -180,7 +180,7 @@ fail:
 
 int ck_bf16_linear_forward(const ck_bf16_linear *layer, const float *x, int64_t rows, float *y, int threads) {
     if (rows <= 0) return 0;
-    if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads); // other OpenMP work in oneDNN
+    if (threads > 0 && omp_get_max_threads() != threads) omp_set_num_threads(threads);
     dnnl_status_t s;
     if (!thread_stream && (s = dnnl_stream_create(&thread_stream, engine, dnnl_stream_default_flags)) != dnnl_success) return (int)s;
     const int64_t count = rows * layer->k;
@@ -198,7 +198,10 @@ int ck_bf16_linear_forward(const ck_bf16_linear *layer, const float *x, int64_t 
     if ((s = dnnl_memory_create(&src, &src_md, engine, thread_src)) != dnnl_success) return (int)s;
     if ((s = dnnl_memory_create(&dst, &dst_md, engine, y)) != dnnl_success) { dnnl_memory_destroy(src); return (int)s; }
     dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, layer->weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_BIAS, layer->bias}};
-    s = dnnl_primitive_execute(layer->matmul[threads == 1 ? 0 : 1], thread_stream, layer->bias ? 4 : 3, args);
+    // Few rows (a query): fork/join costs more than it saves, and a 2-thread OpenMP team with
+    // libgomp's active spinning collapsed to ~1/3 of the single-thread rate on a loaded machine.
+    int team = threads != 1 && rows >= 128;
+    s = dnnl_primitive_execute(layer->matmul[team], thread_stream, layer->bias ? 4 : 3, args);
     if (s == dnnl_success) s = dnnl_stream_wait(thread_stream);
     dnnl_memory_destroy(src);
     dnnl_memory_destroy(dst);

@@ -20,7 +20,9 @@ typedef struct ck_bf16_linear ck_bf16_linear;
 ck_bf16_linear *ck_bf16_linear_create(const float *weight, const float *bias, int64_t out_features,
                                       int64_t in_features, const char **error);
 /// y [rows, out_features] = x [rows, in_features]·Wᵀ + b. x is rounded to bf16 (nearest even) in
-/// a per-thread scratch buffer. `threads` > 0 sets the calling thread's OpenMP team size first.
+/// a per-thread scratch buffer. `threads` = 1 runs on the calling thread alone; otherwise (and
+/// with at least 128 rows) on the OpenMP team the library was set up with. Safe to call from
+/// several threads at once.
 /// Returns 0 on success, a oneDNN status otherwise.
 int ck_bf16_linear_forward(const ck_bf16_linear *layer, const float *x, int64_t rows, float *y, int threads);
 void ck_bf16_linear_destroy(ck_bf16_linear *layer);
