@@ -97,7 +97,7 @@ static __thread int64_t thread_src_capacity;
 #define TRY(call, message) do { if ((call) != dnnl_success) { if (error) *error = message; goto fail; } } while (0)
 
 ck_bf16_linear *ck_bf16_linear_create(const float *weight, const float *bias, int64_t out_features,
-                                      int64_t in_features, const char **error) {
+                                      int64_t in_features, int fuse_gelu, const char **error) {
     pthread_once(&engine_once, make_engine);
     if (engine_status != dnnl_success) { if (error) *error = "oneDNN: no CPU engine"; return NULL; }
     ck_bf16_linear *layer = calloc(1, sizeof *layer);
@@ -108,6 +108,8 @@ ck_bf16_linear *ck_bf16_linear_create(const float *weight, const float *bias, in
     dnnl_primitive_t reorder = NULL;
     dnnl_memory_t plain = NULL;
     dnnl_stream_t stream = NULL;
+    dnnl_primitive_attr_t attr = NULL;
+    dnnl_post_ops_t post_ops = NULL;
     dnnl_memory_desc_t src_md, wei_md, bias_md, dst_md, plain_md;
     TRY(dnnl_memory_desc_init_by_tag(&src_md, 2, (dnnl_dims_t){DNNL_RUNTIME_DIM_VAL, k}, dnnl_bf16, dnnl_ab), "oneDNN: source descriptor");
     TRY(dnnl_memory_desc_init_by_tag(&wei_md, 2, (dnnl_dims_t){k, n}, dnnl_bf16, dnnl_format_tag_any), "oneDNN: weights descriptor");
@@ -115,14 +117,21 @@ ck_bf16_linear *ck_bf16_linear_create(const float *weight, const float *bias, in
     TRY(dnnl_memory_desc_init_by_tag(&dst_md, 2, (dnnl_dims_t){DNNL_RUNTIME_DIM_VAL, n}, dnnl_f32, dnnl_ab), "oneDNN: destination descriptor");
     dnnl_matmul_desc_t desc;
     TRY(dnnl_matmul_desc_init(&desc, &src_md, &wei_md, bias ? &bias_md : NULL, &dst_md), "oneDNN: matmul descriptor");
+    TRY(dnnl_primitive_attr_create(&attr), "oneDNN: attributes");
+    if (fuse_gelu) {
+        // GELU (erf form, as BERT's "gelu") applied to the f32 result before it is stored.
+        TRY(dnnl_post_ops_create(&post_ops), "oneDNN: post-ops");
+        TRY(dnnl_post_ops_append_eltwise(post_ops, 1.0f, dnnl_eltwise_gelu_erf, 0.0f, 0.0f), "oneDNN: GELU post-op");
+        TRY(dnnl_primitive_attr_set_post_ops(attr, post_ops), "oneDNN: GELU post-op");
+    }
     int saved_threads = omp_get_max_threads();
     omp_set_num_threads(1);
     dnnl_primitive_desc_t pd1 = NULL;
-    dnnl_status_t single = dnnl_primitive_desc_create(&pd1, &desc, NULL, engine, NULL);
+    dnnl_status_t single = dnnl_primitive_desc_create(&pd1, &desc, attr, engine, NULL);
     if (single == dnnl_success) single = dnnl_primitive_create(&layer->matmul[0], pd1);
     omp_set_num_threads(saved_threads);
     TRY(single, "oneDNN: no bf16 matmul implementation");
-    TRY(dnnl_primitive_desc_create(&pd, &desc, NULL, engine, NULL), "oneDNN: no bf16 matmul implementation");
+    TRY(dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL), "oneDNN: no bf16 matmul implementation");
     const dnnl_memory_desc_t *chosen = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     // Both primitives must read the same packed weights.
     if (!dnnl_memory_desc_equal(chosen, dnnl_primitive_desc_query_md(pd1, dnnl_query_weights_md, 0))) {
@@ -157,6 +166,8 @@ ck_bf16_linear *ck_bf16_linear_create(const float *weight, const float *bias, in
         TRY(dnnl_memory_create(&layer->bias, &bias_md, engine, layer->bias_data), "oneDNN: bias memory");
     }
     dnnl_stream_destroy(stream);
+    dnnl_primitive_attr_destroy(attr);
+    if (post_ops) dnnl_post_ops_destroy(post_ops);
     dnnl_primitive_destroy(reorder);
     dnnl_primitive_desc_destroy(reorder_pd);
     dnnl_memory_destroy(plain);
@@ -170,6 +181,8 @@ ck_bf16_linear *ck_bf16_linear_create(const float *weight, const float *bias, in
     return layer;
 fail:
     if (stream) dnnl_stream_destroy(stream);
+    if (attr) dnnl_primitive_attr_destroy(attr);
+    if (post_ops) dnnl_post_ops_destroy(post_ops);
     if (reorder) dnnl_primitive_destroy(reorder);
     if (reorder_pd) dnnl_primitive_desc_destroy(reorder_pd);
     if (plain) dnnl_memory_destroy(plain);

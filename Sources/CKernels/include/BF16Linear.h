@@ -15,11 +15,12 @@ int ck_cpu_has_avx512_bf16(void);
 typedef struct ck_bf16_linear ck_bf16_linear;
 
 /// Converts `weight` [out_features, in_features] (PyTorch nn.Linear layout) to bf16 once.
-/// `bias` (out_features) may be NULL. Returns NULL when oneDNN cannot build the primitive;
-/// `error` (if not NULL) then points at a static message.
+/// `bias` (out_features) may be NULL. `fuse_gelu` ≠ 0 applies the erf GELU to the output inside
+/// the primitive. Returns NULL when oneDNN cannot build the primitive; `error` (if not NULL) then
+/// points at a static message.
 ck_bf16_linear *ck_bf16_linear_create(const float *weight, const float *bias, int64_t out_features,
-                                      int64_t in_features, const char **error);
-/// y [rows, out_features] = x [rows, in_features]·Wᵀ + b. x is rounded to bf16 (nearest even) in
+                                      int64_t in_features, int fuse_gelu, const char **error);
+/// y [rows, out_features] = x [rows, in_features]·Wᵀ + b (then GELU if fused). x is rounded to bf16 (nearest even) in
 /// a per-thread scratch buffer. `threads` = 1 runs on the calling thread alone; otherwise (and
 /// with at least 128 rows) on the OpenMP team the library was set up with. Safe to call from
 /// several threads at once.

@@ -111,9 +111,9 @@ public final class BertModel: EncoderArchitecture {
         var layers: [Layer] = []
         let h = c.hiddenSize
         var precision = request.precision
-        func linear(_ weight: FloatTensor, _ bias: FloatTensor, _ name: String) throws -> LinearLayer {
+        func linear(_ weight: FloatTensor, _ bias: FloatTensor, _ name: String, gelu: Bool = false) throws -> LinearLayer {
             do {
-                return try LinearLayer(weight: weight, bias: bias, precision: precision, file: file, name: name)
+                return try LinearLayer(weight: weight, bias: bias, precision: precision, fuseGELU: gelu, file: file, name: name)
             } catch where precision != .fp32 && !request.explicit {
                 precision = .fp32 // automatic choice: the whole model falls back (layers done so far too, below)
                 return try LinearLayer(weight: weight, bias: bias, precision: .fp32, file: file, name: name)
@@ -136,7 +136,7 @@ public final class BertModel: EncoderArchitecture {
                 attentionNormWeight: try tensor(p + "attention.output.LayerNorm.weight"),
                 attentionNormBias: try tensor(p + "attention.output.LayerNorm.bias"),
                 intermediate: try linear(try tensor(p + "intermediate.dense.weight"), try tensor(p + "intermediate.dense.bias"),
-                                         p + "intermediate.dense.weight"),
+                                         p + "intermediate.dense.weight", gelu: true),
                 output: try linear(try tensor(p + "output.dense.weight"), try tensor(p + "output.dense.bias"),
                                    p + "output.dense.weight"),
                 outputNormWeight: try tensor(p + "output.LayerNorm.weight"),
@@ -194,7 +194,7 @@ public final class BertModel: EncoderArchitecture {
                          gamma: layer.attentionNormWeight.pointer, beta: layer.attentionNormBias.pointer, eps: eps)
         // Feed-forward, then Add & Norm.
         layer.intermediate.forward(hidden, rows: rows, into: intermediate)
-        geluForward(intermediate, count: rows * inter)
+        if !layer.intermediate.appliesGELU { geluForward(intermediate, count: rows * inter) }
         layer.output.forward(intermediate, rows: rows, into: projected)
         layerNormForward(hidden, adding: projected, rows: rows, columns: h,
                          gamma: layer.outputNormWeight.pointer, beta: layer.outputNormBias.pointer, eps: eps)

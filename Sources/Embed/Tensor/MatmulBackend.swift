@@ -16,9 +16,9 @@ enum MatmulBackend: Sendable {
 
         /// - Throws: `ModelLoadError.invalidTensor` naming `tensor` when oneDNN cannot build it.
         init(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outFeatures: Int, inFeatures: Int,
-             file: String, tensor: String) throws {
+             fuseGELU: Bool, file: String, tensor: String) throws {
             var message: UnsafePointer<CChar>? = nil
-            guard let handle = ck_bf16_linear_create(weight, bias, Int64(outFeatures), Int64(inFeatures), &message) else {
+            guard let handle = ck_bf16_linear_create(weight, bias, Int64(outFeatures), Int64(inFeatures), fuseGELU ? 1 : 0, &message) else {
                 throw ModelLoadError.invalidTensor(file: file, tensor: tensor,
                                                    reason: "cannot build a bf16 matmul: \(message.map { String(cString: $0) } ?? "oneDNN error")")
             }
@@ -34,18 +34,25 @@ struct LinearLayer: Sendable {
     let weight: FloatTensor
     let bias: FloatTensor?
     let backend: MatmulBackend
+    /// Whether `forward` also applies the erf GELU (fused into the bf16 primitive); when false
+    /// the caller runs `geluForward` itself.
+    let appliesGELU: Bool
     var inFeatures: Int { weight.shape[1] }
     var outFeatures: Int { weight.shape[0] }
 
+    /// `fuseGELU`: let the backend apply the GELU that follows this layer when it can (bf16).
     /// - Throws: `ModelLoadError.invalidTensor` naming `name` when the bf16 primitive cannot be built.
-    init(weight: FloatTensor, bias: FloatTensor?, precision: EncoderPrecision, file: String, name: String) throws {
+    init(weight: FloatTensor, bias: FloatTensor?, precision: EncoderPrecision, fuseGELU: Bool = false, file: String, name: String) throws {
         self.weight = weight
         self.bias = bias
         switch precision {
-        case .fp32: backend = .openBLAS
+        case .fp32:
+            backend = .openBLAS
+            appliesGELU = false
         case .bf16:
             backend = .oneDNNBF16(try .init(weight: weight.pointer, bias: bias?.pointer, outFeatures: weight.shape[0],
-                                             inFeatures: weight.shape[1], file: file, tensor: name))
+                                             inFeatures: weight.shape[1], fuseGELU: fuseGELU, file: file, tensor: name))
+            appliesGELU = fuseGELU
         }
     }
 
@@ -64,6 +71,7 @@ struct LinearLayer: Sendable {
                 // oneDNN. Fall back to fp32 for this call rather than return garbage.
                 linearForward(x, rows: rows, inFeatures: inFeatures, weight: weight.pointer, bias: bias?.pointer,
                               outFeatures: outFeatures, into: y)
+                if appliesGELU { geluForward(y, count: rows * outFeatures) }
             }
         }
     }
