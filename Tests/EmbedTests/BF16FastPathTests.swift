@@ -70,7 +70,7 @@ final class BF16FastPathTests: XCTestCase {
     func testBF16LinearMatchesOracleOnRoundedOperands() throws {
         try requireBF16()
         for (rows, inFeatures, outFeatures, gelu) in [(1, 384, 1152, false), (9, 384, 1536, true), (20, 1536, 384, false), (5, 32, 37, true)] {
-            var rng = SeededGenerator(seed: UInt64(rows * 7919 + outFeatures))
+            var rng = SplitMix64(seed: UInt64(rows * 7919 + outFeatures))
             let w = (0..<(outFeatures * inFeatures)).map { _ in Float.random(in: -0.1...0.1, using: &rng) }
             let b = (0..<outFeatures).map { _ in Float.random(in: -1...1, using: &rng) }
             let x = (0..<(rows * inFeatures)).map { _ in Float.random(in: -3...3, using: &rng) }
@@ -178,8 +178,8 @@ final class BF16FastPathTests: XCTestCase {
     }
 }
 
-/// SplitMix64: reproducible test data.
-struct SeededGenerator: RandomNumberGenerator {
+/// SplitMix64: reproducible test data (private: Embed's training code has its own SeededGenerator).
+private struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

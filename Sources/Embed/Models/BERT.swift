@@ -13,6 +13,15 @@ public final class BertModel: EncoderArchitecture {
         let intermediate: LinearLayer
         let output: LinearLayer
         let outputNormWeight: FloatTensor, outputNormBias: FloatTensor
+        // The fp32 tensors by role (kept on every precision; training copies them from here).
+        var qkvWeight: FloatTensor { qkv.weight }
+        var qkvBias: FloatTensor { qkv.bias }
+        var attentionOutWeight: FloatTensor { attentionOut.weight }
+        var attentionOutBias: FloatTensor { attentionOut.bias }
+        var intermediateWeight: FloatTensor { intermediate.weight }
+        var intermediateBias: FloatTensor { intermediate.bias }
+        var outputWeight: FloatTensor { output.weight }
+        var outputBias: FloatTensor { output.bias }
     }
 
     public let configuration: Configuration

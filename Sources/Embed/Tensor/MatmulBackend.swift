@@ -32,7 +32,7 @@ enum MatmulBackend: Sendable {
 /// The fp32 weights are always kept: they are the fallback and what training updates.
 struct LinearLayer: Sendable {
     let weight: FloatTensor
-    let bias: FloatTensor?
+    let bias: FloatTensor
     let backend: MatmulBackend
     /// Whether `forward` also applies the erf GELU (fused into the bf16 primitive); when false
     /// the caller runs `geluForward` itself.
@@ -42,7 +42,7 @@ struct LinearLayer: Sendable {
 
     /// `fuseGELU`: let the backend apply the GELU that follows this layer when it can (bf16).
     /// - Throws: `ModelLoadError.invalidTensor` naming `name` when the bf16 primitive cannot be built.
-    init(weight: FloatTensor, bias: FloatTensor?, precision: EncoderPrecision, fuseGELU: Bool = false, file: String, name: String) throws {
+    init(weight: FloatTensor, bias: FloatTensor, precision: EncoderPrecision, fuseGELU: Bool = false, file: String, name: String) throws {
         self.weight = weight
         self.bias = bias
         switch precision {
@@ -50,7 +50,7 @@ struct LinearLayer: Sendable {
             backend = .openBLAS
             appliesGELU = false
         case .bf16:
-            backend = .oneDNNBF16(try .init(weight: weight.pointer, bias: bias?.pointer, outFeatures: weight.shape[0],
+            backend = .oneDNNBF16(try .init(weight: weight.pointer, bias: bias.pointer, outFeatures: weight.shape[0],
                                              inFeatures: weight.shape[1], fuseGELU: fuseGELU, file: file, tensor: name))
             appliesGELU = fuseGELU
         }
@@ -61,7 +61,7 @@ struct LinearLayer: Sendable {
     func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         switch backend {
         case .openBLAS:
-            linearForward(x, rows: rows, inFeatures: inFeatures, weight: weight.pointer, bias: bias?.pointer,
+            linearForward(x, rows: rows, inFeatures: inFeatures, weight: weight.pointer, bias: bias.pointer,
                           outFeatures: outFeatures, into: y)
         case .oneDNNBF16(let packed):
             // oneDNN's OpenMP team follows the BLAS thread policy the Embedder set (1 per worker loop).
@@ -69,7 +69,7 @@ struct LinearLayer: Sendable {
             if status != 0 {
                 // Shapes were validated at load; a failure here is an allocation failure inside
                 // oneDNN. Fall back to fp32 for this call rather than return garbage.
-                linearForward(x, rows: rows, inFeatures: inFeatures, weight: weight.pointer, bias: bias?.pointer,
+                linearForward(x, rows: rows, inFeatures: inFeatures, weight: weight.pointer, bias: bias.pointer,
                               outFeatures: outFeatures, into: y)
                 if appliesGELU { geluForward(y, count: rows * outFeatures) }
             }
