@@ -17,6 +17,8 @@ let package = Package(
         // System libraries from Debian (scripts/install-deps.sh installs them).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB"),
+        // oneDNN (libdnnl-dev): the bf16 matmuls of the encoder's fast path.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .target(
             name: "CSentencePiece",
             path: "Sources/CSentencePiece",
@@ -25,8 +27,11 @@ let package = Package(
         ),
         .target(
             name: "CKernels",
+            dependencies: ["CDNNL"],
             path: "Sources/CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])],
+            // C targets do not autolink a system library's module map; bf16_linear.c needs these.
+            linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]
         ),
 
         .target(name: "Embed", dependencies: ["CBLAS", "CKernels", "CSentencePiece"], path: "Sources/Embed",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages anglevec builds against; quiet and quick when all are present.
 set -euo pipefail
-PACKAGES=(libopenblas-dev liblmdb-dev libsentencepiece-dev unzip python3-venv)
+PACKAGES=(libopenblas-dev libdnnl-dev liblmdb-dev libsentencepiece-dev unzip python3-venv)
 missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -44,6 +44,7 @@ static inline float ck_erff(float a) {
     return p / q;
 }
 
+// Reductions (sums, max) may be reassociated so they vectorize; results stay within float rounding.
 #define DEFINE_TRANSFORMER_KERNELS(SUFFIX, ATTR)                                                     \
 ATTR static void gelu_##SUFFIX(float *x, size_t n) {                                                 \
     for (size_t i = 0; i < n; i++) {                                                                 \
@@ -53,6 +54,7 @@ ATTR static void gelu_##SUFFIX(float *x, size_t n) {                            
 }                                                                                                    \
 ATTR static void add_layernorm_##SUFFIX(const float *add, float *io, const float *gamma,             \
                                         const float *beta, size_t rows, size_t cols, float eps) {    \
+    _Pragma("clang fp reassociate(on)")                                                              \
     for (size_t r = 0; r < rows; r++) {                                                              \
         float *y = io + r * cols;                                                                    \
         if (add) { const float *a = add + r * cols; for (size_t c = 0; c < cols; c++) y[c] += a[c]; }\
@@ -67,10 +69,11 @@ ATTR static void add_layernorm_##SUFFIX(const float *add, float *io, const float
     }                                                                                                \
 }                                                                                                    \
 ATTR static void softmax_rows_##SUFFIX(float *x, size_t rows, size_t cols, size_t ld, float scale) { \
+    _Pragma("clang fp reassociate(on)")                                                              \
     for (size_t r = 0; r < rows; r++) {                                                              \
         float *y = x + r * ld;                                                                       \
         float m = -INFINITY;                                                                         \
-        for (size_t c = 0; c < cols; c++) m = y[c] > m ? y[c] : m;                                   \
+        for (size_t c = 0; c < cols; c++) m = fmaxf(m, y[c]);                                        \
         float s = 0;                                                                                 \
         for (size_t c = 0; c < cols; c++) { float e = ck_expf((y[c] - m) * scale); y[c] = e; s += e; } \
         float inv = 1.0f / s;                                                                        \

@@ -131,7 +131,7 @@ public final class Embedder: @unchecked Sendable {
 
     /// Sequence indices grouped into batches: sorted by length (longest first, so the biggest
     /// batches start early), each batch within `tokenBudget` padded tokens and `maxBatchSize`.
-    func plan(lengths: [Int]) -> [[Int]] {
+    public func plan(lengths: [Int]) -> [[Int]] {
         let sorted = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
         var batches: [[Int]] = []
         var current: [Int] = []

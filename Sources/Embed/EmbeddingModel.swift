@@ -16,14 +16,21 @@ public final class EmbeddingModel: @unchecked Sendable {
     /// Longest token sequence fed to the encoder (sentence-transformers' max_seq_length).
     public let maxLength: Int
     public var configuration: Configuration { encoder.configuration }
+    /// The arithmetic that makes this model's vectors (bf16 and fp32 vectors agree to cosine ≥ 0.999
+    /// but are not identical: record it next to vectors stored from this model).
+    public var precision: EncoderPrecision { encoder.precision }
 
     /// The full-depth, full-width view.
     public var fullView: EmbeddingView { .full(encoder) }
 
     /// Loads `folder`. `pooling` overrides the folder's pooling config; `tokenizer` overrides the
-    /// folder's tokenizer files.
-    /// - Throws: `ModelLoadError` naming the file, tensor or field at fault.
-    public static func load(from folder: URL, pooling: PoolingStrategy? = nil, tokenizer: (any Tokenizer)? = nil) throws -> EmbeddingModel {
+    /// folder's tokenizer files. `precision` picks the weight matmuls' arithmetic; nil means
+    /// `ANGLEVEC_PRECISION` if set, else bf16 where the CPU has AVX512_BF16 (fp32 if oneDNN cannot
+    /// build it), else fp32. Pass `.fp32` for reference-exact vectors and for training.
+    /// - Throws: `ModelLoadError` naming the file, tensor or field at fault (or the environment
+    ///   variable, for a bad `ANGLEVEC_PRECISION`).
+    public static func load(from folder: URL, pooling: PoolingStrategy? = nil, tokenizer: (any Tokenizer)? = nil,
+                            precision: EncoderPrecision? = nil) throws -> EmbeddingModel {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ModelLoadError.missingFile(path: folder.path)
@@ -38,7 +45,7 @@ public final class EmbeddingModel: @unchecked Sendable {
             throw ModelLoadError.missingFile(path: weightsURL.path)
         }
         let weights = try SafetensorsFile(url: weightsURL)
-        let encoder = try ModelRegistry.load(configuration, weights: weights, configFile: configURL.path)
+        let encoder = try ModelRegistry.load(configuration, weights: weights, configFile: configURL.path, precision: precision)
         let pipeline = try SentenceTransformersPipeline.load(from: folder)
         let tokenizer = try tokenizer ?? loadFolderTokenizer(folder)
         var maxLength = pipeline.maxSeqLength ?? tokenizer?.maxLength ?? configuration.maxPositionEmbeddings

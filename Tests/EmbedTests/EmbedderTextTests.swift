@@ -19,7 +19,7 @@ struct WhitespaceStubTokenizer: Tokenizer {
 final class EmbedderTextTests: XCTestCase {
     func testTextsWithPromptEqualIdsOfPromptedTexts() throws {
         let tokenizer = WhitespaceStubTokenizer()
-        let model = try EmbeddingModel.load(from: EncoderFixtures.tiny("f32"), tokenizer: tokenizer)
+        let model = try EmbeddingModel.load(from: EncoderFixtures.tiny("f32"), tokenizer: tokenizer, precision: .fp32)
         XCTAssertEqual(model.maxLength, 16) // tokenizer's limit, no sentence_bert_config.json
         let texts = (0..<50).map { i in (0..<(i % 20)).map { "w\($0 * i)" }.joined(separator: " ") }
         let prompt = Prompt.c

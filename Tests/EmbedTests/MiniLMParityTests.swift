@@ -32,7 +32,7 @@ final class MiniLMParityTests: XCTestCase {
             XCTFail("default model not installed at \(EncoderFixtures.miniLM.path): run scripts/fetch-model.sh")
             throw CocoaError(.fileNoSuchFile)
         }
-        return try EmbeddingModel.load(from: EncoderFixtures.miniLM)
+        return try EmbeddingModel.load(from: EncoderFixtures.miniLM, precision: .fp32)
     }
 
     func testFolderConfiguration() throws {

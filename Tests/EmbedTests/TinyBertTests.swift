@@ -5,7 +5,7 @@ import XCTest
 final class TinyBertTests: XCTestCase {
     func check(_ dtype: String) throws {
         let folder = EncoderFixtures.tiny(dtype)
-        let model = try EmbeddingModel.load(from: folder)
+        let model = try EmbeddingModel.load(from: folder, precision: .fp32)
         XCTAssertNil(model.tokenizer)
         XCTAssertEqual(model.encoder.layerCount, 2)
         let reference = try EncoderFixtures.floats(folder.appendingPathComponent("reference.bin"))
@@ -55,7 +55,7 @@ final class TinyBertTests: XCTestCase {
     }
 
     func testContinuingAPassEqualsAFreshPass() throws {
-        let model = try EmbeddingModel.load(from: EncoderFixtures.tiny("f32"))
+        let model = try EmbeddingModel.load(from: EncoderFixtures.tiny("f32"), precision: .fp32)
         let batch = try TokenBatch([[2, 11, 12, 3], [2, 5, 3]])
         let coarseView = EmbeddingView(layer: 1, dims: 16), fullView = model.fullView
         let state = try model.begin(batch)
@@ -68,7 +68,7 @@ final class TinyBertTests: XCTestCase {
     }
 
     func testEmbedderRestoresOrderAndIsBatchIndependent() throws {
-        let model = try EmbeddingModel.load(from: EncoderFixtures.tiny("f32"), pooling: .max)
+        let model = try EmbeddingModel.load(from: EncoderFixtures.tiny("f32"), pooling: .max, precision: .fp32)
         var ids: [[Int32]] = []
         for i in 0..<37 { ids.append([2] + (0..<(1 + (i * 7) % 23)).map { Int32(5 + ($0 * 3 + i) % 100) } + [3]) }
         let views = [EmbeddingView(layer: 2, dims: 32), EmbeddingView(layer: 1, dims: 8)]
@@ -91,7 +91,7 @@ final class TinyBertTests: XCTestCase {
     }
 
     func testBatchPlanRespectsBudget() throws {
-        let model = try EmbeddingModel.load(from: EncoderFixtures.tiny("f32"))
+        let model = try EmbeddingModel.load(from: EncoderFixtures.tiny("f32"), precision: .fp32)
         let embedder = Embedder(model: model, tokenBudget: 100, maxBatchSize: 8, workers: 1)
         let lengths = [5, 50, 3, 20, 20, 7, 60, 1, 2, 9, 33]
         let plan = embedder.plan(lengths: lengths)

@@ -49,4 +49,6 @@ float ck_exp_f32(float x);
 #ifdef __cplusplus
 }
 #endif
+// bf16_linear.c: oneDNN bf16 linear layers (the encoder's fast path).
+#include "BF16Linear.h"
 #endif

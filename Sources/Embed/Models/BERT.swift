@@ -6,19 +6,30 @@ import Foundation
 /// error naming the tensors.
 public final class BertModel: EncoderArchitecture {
     struct Layer {
-        /// Query, key and value projections stacked into one [3H, H] matrix: one sgemm per layer.
-        let qkvWeight: FloatTensor, qkvBias: FloatTensor
-        let attentionOutWeight: FloatTensor, attentionOutBias: FloatTensor
+        /// Query, key and value projections stacked into one [3H, H] matrix: one matmul per layer.
+        let qkv: LinearLayer
+        let attentionOut: LinearLayer
         let attentionNormWeight: FloatTensor, attentionNormBias: FloatTensor
-        let intermediateWeight: FloatTensor, intermediateBias: FloatTensor
-        let outputWeight: FloatTensor, outputBias: FloatTensor
+        let intermediate: LinearLayer
+        let output: LinearLayer
         let outputNormWeight: FloatTensor, outputNormBias: FloatTensor
+        // The fp32 tensors by role (kept on every precision; training copies them from here).
+        var qkvWeight: FloatTensor { qkv.weight }
+        var qkvBias: FloatTensor { qkv.bias }
+        var attentionOutWeight: FloatTensor { attentionOut.weight }
+        var attentionOutBias: FloatTensor { attentionOut.bias }
+        var intermediateWeight: FloatTensor { intermediate.weight }
+        var intermediateBias: FloatTensor { intermediate.bias }
+        var outputWeight: FloatTensor { output.weight }
+        var outputBias: FloatTensor { output.bias }
     }
 
     public let configuration: Configuration
     public var layerCount: Int { layers.count }
     public var hiddenSize: Int { configuration.hiddenSize }
     public var maxPositions: Int { configuration.maxPositionEmbeddings }
+    /// The arithmetic of the weight matmuls (see `EncoderPrecision`).
+    public let precision: EncoderPrecision
     let wordEmbeddings: FloatTensor, positionEmbeddings: FloatTensor, tokenTypeEmbeddings: FloatTensor
     let embeddingNormWeight: FloatTensor, embeddingNormBias: FloatTensor
     let layers: [Layer]
@@ -57,7 +68,17 @@ public final class BertModel: EncoderArchitecture {
         return shapes
     }
 
-    public init(configuration c: Configuration, weights: SafetensorsFile) throws {
+    /// Loads the weights; `precision` picks the matmul backend (bf16 packs a bf16 copy of every
+    /// linear weight once, here).
+    /// - Throws: `ModelLoadError` naming the tensor at fault, including when bf16 was asked for
+    ///   and oneDNN cannot build it.
+    public convenience init(configuration c: Configuration, weights: SafetensorsFile, precision: EncoderPrecision = .fp32) throws {
+        try self.init(configuration: c, weights: weights, request: PrecisionRequest(precision: precision, explicit: true))
+    }
+
+    /// As the public init; an automatic (not explicit) bf16 request falls back to fp32 when oneDNN
+    /// cannot build a primitive.
+    init(configuration c: Configuration, weights: SafetensorsFile, request: PrecisionRequest) throws {
         let file = weights.path
         if let act = c.hiddenAct, act != "gelu" {
             throw ModelLoadError.invalidConfiguration(file: "config.json", reason: "hidden_act '\(act)' is not supported (BERT uses 'gelu')")
@@ -98,6 +119,15 @@ public final class BertModel: EncoderArchitecture {
         embeddingNormBias = try tensor("embeddings.LayerNorm.bias")
         var layers: [Layer] = []
         let h = c.hiddenSize
+        var precision = request.precision
+        func linear(_ weight: FloatTensor, _ bias: FloatTensor, _ name: String, gelu: Bool = false) throws -> LinearLayer {
+            do {
+                return try LinearLayer(weight: weight, bias: bias, precision: precision, fuseGELU: gelu, file: file, name: name)
+            } catch where precision != .fp32 && !request.explicit {
+                precision = .fp32 // automatic choice: the whole model falls back (layers done so far too, below)
+                return try LinearLayer(weight: weight, bias: bias, precision: .fp32, file: file, name: name)
+            }
+        }
         for l in 0..<c.numHiddenLayers {
             let p = "encoder.layer.\(l)."
             let parts = try ["query", "key", "value"].map { (try tensor(p + "attention.self.\($0).weight"), try tensor(p + "attention.self.\($0).bias")) }
@@ -108,19 +138,33 @@ public final class BertModel: EncoderArchitecture {
                 (qkvB + k * h).update(from: b.pointer, count: h)
             }
             layers.append(Layer(
-                qkvWeight: FloatTensor(shape: [3 * h, h], owning: qkvW), qkvBias: FloatTensor(shape: [3 * h], owning: qkvB),
-                attentionOutWeight: try tensor(p + "attention.output.dense.weight"),
-                attentionOutBias: try tensor(p + "attention.output.dense.bias"),
+                qkv: try linear(FloatTensor(shape: [3 * h, h], owning: qkvW), FloatTensor(shape: [3 * h], owning: qkvB),
+                                p + "attention.self.{query,key,value}.weight"),
+                attentionOut: try linear(try tensor(p + "attention.output.dense.weight"), try tensor(p + "attention.output.dense.bias"),
+                                         p + "attention.output.dense.weight"),
                 attentionNormWeight: try tensor(p + "attention.output.LayerNorm.weight"),
                 attentionNormBias: try tensor(p + "attention.output.LayerNorm.bias"),
-                intermediateWeight: try tensor(p + "intermediate.dense.weight"),
-                intermediateBias: try tensor(p + "intermediate.dense.bias"),
-                outputWeight: try tensor(p + "output.dense.weight"),
-                outputBias: try tensor(p + "output.dense.bias"),
+                intermediate: try linear(try tensor(p + "intermediate.dense.weight"), try tensor(p + "intermediate.dense.bias"),
+                                         p + "intermediate.dense.weight", gelu: true),
+                output: try linear(try tensor(p + "output.dense.weight"), try tensor(p + "output.dense.bias"),
+                                   p + "output.dense.weight"),
                 outputNormWeight: try tensor(p + "output.LayerNorm.weight"),
                 outputNormBias: try tensor(p + "output.LayerNorm.bias")))
         }
+        if precision == .fp32 && request.precision != .fp32 {
+            // A late fallback: earlier layers were packed as bf16; run them on their fp32 weights too.
+            layers = try layers.map { layer in
+                func plain(_ l: LinearLayer) throws -> LinearLayer {
+                    try LinearLayer(weight: l.weight, bias: l.bias, precision: .fp32, file: file, name: "")
+                }
+                return Layer(qkv: try plain(layer.qkv), attentionOut: try plain(layer.attentionOut),
+                             attentionNormWeight: layer.attentionNormWeight, attentionNormBias: layer.attentionNormBias,
+                             intermediate: try plain(layer.intermediate), output: try plain(layer.output),
+                             outputNormWeight: layer.outputNormWeight, outputNormBias: layer.outputNormBias)
+            }
+        }
         self.layers = layers
+        self.precision = precision
     }
 
     public func embed(_ state: EncoderState) {
@@ -151,20 +195,16 @@ public final class BertModel: EncoderArchitecture {
         let scores = ws.scores.reserve(batch.seqLen * batch.seqLen)
 
         // Self-attention, then Add & Norm.
-        linearForward(hidden, rows: rows, inFeatures: h, weight: layer.qkvWeight.pointer, bias: layer.qkvBias.pointer,
-                      outFeatures: 3 * h, into: qkv)
+        layer.qkv.forward(hidden, rows: rows, into: qkv)
         attentionForward(qkv: qkv, batch: batch.count, seqLen: batch.seqLen, lengths: batch.lengths, hidden: h,
                          heads: configuration.numAttentionHeads, scores: scores, into: context)
-        linearForward(context, rows: rows, inFeatures: h, weight: layer.attentionOutWeight.pointer,
-                      bias: layer.attentionOutBias.pointer, outFeatures: h, into: projected)
+        layer.attentionOut.forward(context, rows: rows, into: projected)
         layerNormForward(hidden, adding: projected, rows: rows, columns: h,
                          gamma: layer.attentionNormWeight.pointer, beta: layer.attentionNormBias.pointer, eps: eps)
         // Feed-forward, then Add & Norm.
-        linearForward(hidden, rows: rows, inFeatures: h, weight: layer.intermediateWeight.pointer,
-                      bias: layer.intermediateBias.pointer, outFeatures: inter, into: intermediate)
-        geluForward(intermediate, count: rows * inter)
-        linearForward(intermediate, rows: rows, inFeatures: inter, weight: layer.outputWeight.pointer,
-                      bias: layer.outputBias.pointer, outFeatures: h, into: projected)
+        layer.intermediate.forward(hidden, rows: rows, into: intermediate)
+        if !layer.intermediate.appliesGELU { geluForward(intermediate, count: rows * inter) }
+        layer.output.forward(intermediate, rows: rows, into: projected)
         layerNormForward(hidden, adding: projected, rows: rows, columns: h,
                          gamma: layer.outputNormWeight.pointer, beta: layer.outputNormBias.pointer, eps: eps)
     }

@@ -11,26 +11,33 @@ public protocol EncoderArchitecture: AnyObject, Sendable {
     func embed(_ state: EncoderState)
     /// Applies layer `index` (0-based) to `state`'s hidden buffer in place.
     func runLayer(_ index: Int, _ state: EncoderState)
+    /// The arithmetic of the weight matmuls.
+    var precision: EncoderPrecision { get }
+}
+
+public extension EncoderArchitecture {
+    var precision: EncoderPrecision { .fp32 }
 }
 
 /// config.json's `model_type` → native architecture (as mlx-swift-examples' Embedders registry).
 public enum ModelRegistry {
-    typealias Loader = (Configuration, SafetensorsFile) throws -> any EncoderArchitecture
+    typealias Loader = (Configuration, SafetensorsFile, PrecisionRequest) throws -> any EncoderArchitecture
 
     static let loaders: [String: Loader] = [
-        "bert": { try BertModel(configuration: $0, weights: $1) },
+        "bert": { try BertModel(configuration: $0, weights: $1, request: $2) },
     ]
 
     /// Model types with a native implementation.
     public static var supportedTypes: [String] { loaders.keys.sorted() }
 
-    /// Builds the architecture named by `configuration.modelType` from `weights`.
+    /// Builds the architecture named by `configuration.modelType` from `weights`. `precision` nil:
+    /// `ANGLEVEC_PRECISION`, else bf16 where the CPU has AVX512_BF16 (fp32 if oneDNN fails), else fp32.
     /// - Throws: `ModelLoadError.unknownModelType` naming the type; weight errors naming tensors.
-    public static func load(_ configuration: Configuration, weights: SafetensorsFile, configFile: String = "config.json")
-        throws -> any EncoderArchitecture {
+    public static func load(_ configuration: Configuration, weights: SafetensorsFile, configFile: String = "config.json",
+                            precision: EncoderPrecision? = nil) throws -> any EncoderArchitecture {
         guard let loader = loaders[configuration.modelType] else {
             throw ModelLoadError.unknownModelType(configuration.modelType, file: configFile)
         }
-        return try loader(configuration, weights)
+        return try loader(configuration, weights, PrecisionRequest.resolve(precision))
     }
 }
