@@ -166,7 +166,7 @@ final class TrainingExportTests: XCTestCase {
         try model.writeSafetensors(to: folder.appendingPathComponent("model.safetensors"))
         try model.writeSafetensors(to: folder.appendingPathComponent("model.safetensors")) // overwrite in place
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(), ["config.json", "model.safetensors"])
-        let reloaded = try EmbeddingModel.load(from: folder)
+        let reloaded = try EmbeddingModel.load(from: folder, precision: .fp32)
         let batch = try TokenBatch([[2, 17, 40, 3], [2, 9, 3]])
         let state = try reloaded.begin(batch)
         try state.advance(to: 2)
