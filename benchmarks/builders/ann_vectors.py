@@ -10,7 +10,8 @@ queries of debian-pkgdesc (queries.jsonl order), the rest a seeded sample of the
 Ground truth (pkgdesc-384-gt100.npy, int32, queries × 100): exact inner-product top 100 (= cosine).
 Also written: pkgdesc-384.ids.jsonl (one line per row: {"doc": corpus _id, "passage": -1 | index}),
 pkgdesc-384-queries.jsonl (ids, texts) and MANIFEST.json with sha256 hashes.
-Embeddings are cached (benchmarks/data/cache/) so a rerun is seconds.
+--quick writes the same files into benchmarks/data/vectors-quick/ (2,000 documents, 5,000 rows,
+200 queries) for quick runs. Embeddings are cached (benchmarks/data/cache/) so a rerun is seconds.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import numpy as np
 BENCH = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BENCH))
 import embeddings  # noqa: E402
-from common import PKGDESC, VECTORS, read_jsonl  # noqa: E402
+from common import PKGDESC, VECTORS, VECTORS_QUICK, read_jsonl  # noqa: E402
 from builders.debian_pkgdesc import SEED, sha256  # noqa: E402
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
@@ -59,14 +60,22 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--total", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=10_000)
-    ap.add_argument("--out", type=Path, default=VECTORS)
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--quick", action="store_true",
+                    help="2,000 documents + passages up to 5,000 rows, 200 queries, into vectors-quick/ (a couple of minutes)")
     args = ap.parse_args()
-    out = args.out
+    if args.quick:
+        args.total, args.queries = 5_000, 200
+    out = args.out or (VECTORS_QUICK if args.quick else VECTORS)
     if (out / "MANIFEST.json").exists():
         print(f"ann-vectors: {out} exists (delete it to rebuild)", file=sys.stderr)
         return
     corpus = read_jsonl(PKGDESC / "corpus.jsonl")
-    docs_final, _ = embeddings.encode_layers([d["text"] for d in corpus], "pkgdesc-corpus")
+    if args.quick:
+        corpus = sorted(random.Random(SEED).sample(corpus, 2000), key=lambda d: d["_id"])
+        docs_final = embeddings.encode([d["text"] for d in corpus], "pkgdesc-corpus-2000")
+    else:
+        docs_final, _ = embeddings.encode_layers([d["text"] for d in corpus], "pkgdesc-corpus")
     rng = random.Random(SEED)
     extra = [(d["_id"], i, p) for d in corpus for i, p in enumerate(passages(d["text"]))]
     rng.shuffle(extra)
@@ -80,6 +89,7 @@ def main() -> None:
     others = sorted(set(synopses_from_raw()) - {q["_id"] for q in test})
     random.Random(SEED + 1).shuffle(others)
     syn = synopses_from_raw()
+    test = test[:args.queries]
     qrows = [(q["_id"], q["text"]) for q in test] + [(qid, syn[qid]) for qid in others[:max(0, args.queries - len(test))]]
     queries = embeddings.encode([t for _, t in qrows], "pkgdesc-synopses")
 
@@ -89,6 +99,7 @@ def main() -> None:
         part = np.argpartition(-sims, 99, axis=1)[:, :100]
         order = np.argsort(-np.take_along_axis(sims, part, axis=1), axis=1, kind="stable")
         gt[s:s + 1000] = np.take_along_axis(part, order, axis=1)
+    assert base.shape[0] > 100
 
     out.mkdir(parents=True, exist_ok=True)
     np.save(out / "pkgdesc-384.npy", base)

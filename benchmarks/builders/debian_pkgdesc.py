@@ -20,7 +20,7 @@ Test: 1,000 seeded queries, qrels score 1. Train (format C for angle_emb, `train
   a sibling package such as foo-data, i.e. a false negative); no test query and no test-relevant document appears in it.
 
 Outputs under benchmarks/data/debian-pkgdesc/: corpus.jsonl, queries.jsonl, qrels/test.tsv,
-train_clicks.jsonl, MANIFEST.json (sha256 of every file, counts, sources).
+train_clicks.jsonl, packages.jsonl (every document's synopsis/section, not for retrieval), MANIFEST.json (sha256 of every file, counts, sources).
 """
 from __future__ import annotations
 
@@ -224,7 +224,12 @@ def build(out: Path, raw: Path, n_test: int, n_train: int) -> dict:
     with open(out / "train_clicks.jsonl", "w") as f:
         for t in triples:
             f.write(json.dumps(t, ensure_ascii=False) + "\n")
-    files = ["corpus.jsonl", "queries.jsonl", "qrels/test.tsv", "train_clicks.jsonl"]
+    # Every document's synopsis, for the samples and for tools; not part of the retrieval corpus.
+    with open(out / "packages.jsonl", "w") as f:
+        for i, d in enumerate(docs):
+            f.write(json.dumps({"_id": d["package"], "synopsis": d["synopsis"], "source": d["source"], "section": d["section"],
+                                "split": "test" if i in test_set else "other"}, ensure_ascii=False) + "\n")
+    files = ["corpus.jsonl", "queries.jsonl", "qrels/test.tsv", "train_clicks.jsonl", "packages.jsonl"]
     manifest = {
         "name": "debian-pkgdesc",
         "description": "Debian bookworm main: query = package synopsis, relevant document = its long description",
