@@ -2,6 +2,9 @@
 // native encoder and prints docs/s, tokens/s, implied GFLOP/s and peak RSS as JSON.
 //
 //   Bench embed --texts FILE [--model DIR] [--limit N] [--workers N] [--token-budget N] [--precision P]
+//               [--queries FILE [--query-limit N]]   (adds single-query latency p50/p95 in ms)
+//   (--threads/--batch, passed by benchmarks/cases/embed.py for the peer's sake, are ignored: the
+//   Embedder uses both cores and batches by a token budget.)
 //   Bench embed --synthetic N:LEN [--model DIR]   (random ids of LEN tokens: no tokenizer needed)
 //
 // --precision fp32|bf16 picks the encoder's matmul arithmetic (default: as the library chooses:
@@ -92,6 +95,25 @@ func runEmbedBench(_ arguments: [String]) throws {
     if runs.count > 1 {
         result["runs"] = runs
         result["ratio_\(precisions[1]!.rawValue)_vs_\(precisions[0]!.rawValue)_docs_per_s"] = best[0] / best[1]
+    }
+    if let queriesPath = options["queries"] {
+        // Single-query latency as an app sees it: tokenize + embed one text, one at a time.
+        let queries = try readBenchTexts(queriesPath, limit: options["query-limit"].flatMap(Int.init) ?? Int.max)
+        let embedder = embedders[0]
+        for q in queries.prefix(5) { _ = try embedder.embed([q]) } // warm-up, as the peer does
+        var latencies: [Double] = []
+        for q in queries {
+            let start = Date()
+            _ = try embedder.embed([q])
+            latencies.append(Date().timeIntervalSince(start) * 1000)
+        }
+        latencies.sort()
+        if !latencies.isEmpty {
+            func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int((p * Double(latencies.count - 1)).rounded()))] }
+            result["latency_ms_p50"] = percentile(0.5)
+            result["latency_ms_p95"] = percentile(0.95)
+            result["queries"] = latencies.count
+        }
     }
     if sgemmReference {
         // The encoder's linear FLOPs at the raw sgemm rate: the time a perfect fp32 encoder would take

@@ -135,7 +135,7 @@ def main() -> None:
                  "debian-pkgdesc text: " + "; ".join(f"{n}: {d}" for n, d in SETS.items()) + (" (QUICK: 100 per set)" if args.quick else ""),
                  "bash benchmarks/run.sh embed" + (" --quick" if args.quick else ""))
     py = sys.executable
-    results: dict[str, dict[str, dict]] = {"sentence-transformers": {}, "anglevec": {}}
+    results: dict[str, dict[str, dict]] = {"sentence-transformers": {}, "anglevec fp32": {}, "anglevec bf16": {}}
     for name in SETS:
         texts = str(EMBED_DATA / f"{name}.jsonl")
         queries = str(EMBED_DATA / "queries.jsonl") if name == "short" else None
@@ -145,8 +145,10 @@ def main() -> None:
         if queries:
             st_cmd += ["--queries", queries]
             av_cmd += ["--queries", queries, "--query-limit", str(query_limit)]
-        for system, cmd in (("sentence-transformers", st_cmd), ("anglevec", av_cmd)):
-            if system == "anglevec" and not BENCH_BIN.exists():
+        systems = [("sentence-transformers", st_cmd), ("anglevec fp32", av_cmd + ["--precision", "fp32"]),
+                   ("anglevec bf16", av_cmd + ["--precision", "bf16"])]
+        for system, cmd in systems:
+            if system.startswith("anglevec") and not BENCH_BIN.exists():
                 if name == "short":
                     res.missing(f"anglevec: {BENCH_BIN.relative_to(ROOT)} not built (swift build -c release --product Bench)")
                 continue
@@ -171,15 +173,17 @@ def main() -> None:
         rows.append(r)
     res.table("Documents per second and single-query latency", ["system", "short docs/s", "long docs/s", "mixed docs/s",
               "query p50 ms", "query p95 ms", "peak RSS MiB"], rows)
-    st, av = results["sentence-transformers"], results["anglevec"]
-    for name in SETS:
-        if name in st and name in av and "docs_per_s" in av[name]:
-            res.d["ratios"][f"anglevec_vs_sentence_transformers_docs_per_s_{name}"] = round(av[name]["docs_per_s"] / st[name]["docs_per_s"], 3)
-    if "short" in st and "short" in av:
-        if "latency_ms_p50" in av["short"]:
-            res.d["ratios"]["anglevec_speedup_query_latency_p50"] = round(st["short"]["latency_ms_p50"] / av["short"]["latency_ms_p50"], 3)
-        else:
-            res.missing("anglevec single-query latency: Bench embed printed no latency_ms_p50")
+    st = results["sentence-transformers"]
+    for precision in ("fp32", "bf16"):
+        av = results[f"anglevec {precision}"]
+        for name in SETS:
+            if name in st and name in av and "docs_per_s" in av[name]:
+                res.d["ratios"][f"anglevec_{precision}_vs_sentence_transformers_docs_per_s_{name}"] = round(av[name]["docs_per_s"] / st[name]["docs_per_s"], 3)
+        if "short" in st and "short" in av:
+            if "latency_ms_p50" in av["short"]:
+                res.d["ratios"][f"anglevec_{precision}_speedup_query_latency_p50"] = round(st["short"]["latency_ms_p50"] / av["short"]["latency_ms_p50"], 3)
+            else:
+                res.missing(f"anglevec {precision} single-query latency: Bench embed printed no latency_ms_p50")
     res.d["raw"] = results
     res.d["plots"].append("benchmarks/plots/embed-docs-per-s.png")
     res.note(f"Both systems: {THREADS} threads, batch {BATCH}, max_seq_length 256, one warm-up batch not timed; separate process per system and set.")
