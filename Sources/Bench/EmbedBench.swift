@@ -123,7 +123,7 @@ func runEmbedBench(_ arguments: [String]) throws {
             result["fp32_encoder_vs_raw_sgemm_gflop_per_s"] = (flops / best[fp32]) / (linearFlops / bestSgemm)
         }
     }
-    let data = try JSONSerialization.data(withJSONObject: result, options: [.prettyPrinted, .sortedKeys])
+    let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]) // one line: the harness reads the last line
     print(String(decoding: data, as: UTF8.self))
 }
 
