@@ -41,6 +41,7 @@ let package = Package(
         // The Swift side of benchmarks/run.sh (not a user-facing product).
         .executableTarget(name: "Bench", dependencies: ["AngleVec"], path: "Sources/Bench", swiftSettings: hotPath),
 
+        .executableTarget(name: "StoreStress", dependencies: ["Store"], path: "Tests/StoreStress"),  // child process of StoreTests' crash/concurrency tests
         .testTarget(name: "EmbedTests", dependencies: ["Embed"], path: "Tests/EmbedTests"),
         .testTarget(name: "StoreTests", dependencies: ["Store"], path: "Tests/StoreTests"),
         .testTarget(name: "IndexTests", dependencies: ["Index"], path: "Tests/IndexTests"),

@@ -82,11 +82,35 @@ LONG = [
 ]
 
 
+# Appended for tokenizer parity (kept last in all_texts() so earlier indices never move):
+# other scripts' accents, combining marks, Thai, over-long words, punctuation runs,
+# full-width forms, Unicode whitespace, literal special tokens, astral CJK.
+TRICKY = [
+    "Ελληνικά: καλημέρα, Άθηνα, ΐ and ΣΟΦΙΑΣ",
+    "Русский: Ёлка, йогурт, ёжик и Йошкар-Ола",
+    "ภาษาไทยเป็นภาษาที่สวยงาม",
+    "e\u0301cole cafe\u0301 n\u0303 \u0301leading mark",
+    "x" * 101 + " ok " + "y" * 100,
+    "1234567890" * 12,
+    "wait...!!!??? --- (((nested))) «quotes» „German“ ‘single’ — em-dash ¿qué? ¡sí!",
+    "ＦＵＬＬ－ＷＩＤＴＨ　ｔｅｘｔ，１２３！",
+    "use [MASK] and [SEP] tokens, [UNK] literally, not [cls] or [ SEP ]",
+    "İstanbul DİYARBAKIR straße ﬁnance Ǆemal",
+    "مَرْحَبًا بِالْعَالَمِ and שָׁלוֹם",
+    "हिन्दी भाषा and தமிழ்",
+    "astral 𠀀𠀁 compat 豈 丽 and 𝐁𝐨𝐥𝐝",
+    "a\u2003b\u3000c\u2028d\u0085e\u000bf\u000cg\u00a0h",
+    "private\ue000use and tag\U000e0041s and vs\ufe0f16",
+    "naïveté中文test ｶﾀｶﾅ カタカナ ガギグ",
+    "$100 + 50% = <tag> ^caret^ `tick` |pipe| ~tilde~ @at #hash",
+]
+
+
 def all_texts():
-    """Plain texts, then the queries again with AnglE's retrieval prompt applied."""
+    """Plain texts, then the queries again with AnglE's retrieval prompt applied, then TRICKY."""
     plain = SHORT + ACCENTS + CJK + EMOJI_AND_SYMBOLS + CONTROL + QUERIES + LONG
     prompted = [RETRIEVAL_PROMPT.format(text=q) for q in QUERIES]
-    return plain + prompted
+    return plain + prompted + TRICKY
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #define CKERNELS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "CKernelsIndex.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,6 +31,20 @@ void ck_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
 const char *ck_isa(void);
 /// Forces the portable path (tests compare it against the SIMD path). 0 = auto.
 void ck_force_portable(int on);
+
+// ---- transformer.c: element-wise parts of a transformer forward pass ----
+/// x ← x·Φ(x), the exact (erf) GELU of BERT's "gelu", in place.
+void ck_gelu_erf_f32(float *x, size_t n);
+/// Per row of `cols`: io ← LayerNorm(io + add) (add may be NULL), biased variance as PyTorch.
+void ck_add_layernorm_f32(const float *add, float *io, const float *gamma, const float *beta,
+                          size_t rows, size_t cols, float eps);
+/// Per row (stride `ld`): the first `cols` entries ← softmax(scale · x).
+void ck_softmax_rows_f32(float *x, size_t rows, size_t cols, size_t ld, float scale);
+/// dst ← a + b + c (BERT's word + position + token type embeddings).
+void ck_add3_f32(float *dst, const float *a, const float *b, const float *c, size_t n);
+/// The scalar erf / exp approximations the kernels use (tests compare them with libm).
+float ck_erf_f32(float x);
+float ck_exp_f32(float x);
 
 #ifdef __cplusplus
 }

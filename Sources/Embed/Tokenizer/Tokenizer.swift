@@ -1,3 +1,5 @@
+import Foundation
+
 /// One text as token ids, exactly as a Hugging Face fast tokenizer returns it
 /// (special tokens included, no padding).
 public struct Encoding: Equatable, Sendable {
@@ -24,4 +26,33 @@ public protocol Tokenizer: Sendable {
     /// The model's real sequence limit (sentence-transformers' `max_seq_length` when present).
     var maxLength: Int { get }
     var padId: Int32 { get }
+}
+
+extension Tokenizer {
+    /// Encodes one text truncated to the tokenizer's own `maxLength`.
+    public func encode(_ text: String) -> Encoding { encode(text, maxLength: nil) }
+
+    /// Encodes many texts, in parallel across cores when there are enough of them.
+    public func encodeBatch(_ texts: [String], maxLength: Int? = nil) -> [Encoding] {
+        if texts.count < 64 { return texts.map { encode($0, maxLength: maxLength) } }
+        let empty = Encoding(ids: [], typeIds: [], offsets: [])
+        var results = [Encoding](repeating: empty, count: texts.count)
+        let chunk = 32
+        let chunks = (texts.count + chunk - 1) / chunk
+        results.withUnsafeMutableBufferPointer { output in
+            let output = UncheckedSendable(output)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                for i in (c * chunk)..<min(texts.count, (c + 1) * chunk) {
+                    output.value[i] = encode(texts[i], maxLength: maxLength)
+                }
+            }
+        }
+        return results
+    }
+}
+
+/// Disjoint writes from `concurrentPerform` iterations into one buffer.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,1 +1,0 @@
-// Store: the LMDB collection store, the single source of truth.

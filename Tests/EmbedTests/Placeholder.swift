@@ -1,2 +1,0 @@
-import XCTest
-final class EmbedSmokeTests: XCTestCase { func testBuilds() {} }

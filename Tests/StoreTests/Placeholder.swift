@@ -1,2 +1,0 @@
-import XCTest
-final class StoreSmokeTests: XCTestCase { func testBuilds() {} }
