@@ -56,9 +56,7 @@ public final class EmbeddingModel: @unchecked Sendable {
             FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
         }
         guard hasFiles else { return nil }
-        // Once branch `tokenizer` is merged, replace the next line with:
-        //     return try TokenizerLoader.load(from: folder)
-        return nil
+        return try TokenizerLoader.load(from: folder)
     }
 
     init(folder: URL, encoder: any EncoderArchitecture, tokenizer: (any Tokenizer)?, pooling: PoolingStrategy,
