@@ -63,7 +63,9 @@ public final class Collection: @unchecked Sendable {
         let identity = try source.identity(environment: environment)
         let layers = loaded.encoder.layerCount, dims = loaded.encoder.hiddenSize
         var views: [VectorView] = []
-        if let coarse = options.coarseView {
+        // Layer 0 stands for the model's last layer (a dims-only view).
+        let coarseView = options.coarseView.map { $0.layer == 0 ? CoarseView(layer: layers, dims: $0.dims) : $0 }
+        if let coarse = coarseView {
             guard coarse.layer >= 1, coarse.layer <= layers, coarse.dims >= 1, coarse.dims <= dims else {
                 throw CollectionError.invalidOption("coarse view (layer \(coarse.layer), \(coarse.dims) dims) is outside the model's \(layers) layers × \(dims) dims")
             }
@@ -83,7 +85,7 @@ public final class Collection: @unchecked Sendable {
             metric: options.metric, storage: options.storage,
             extensions: [Key.modelReference: .string(source.reference), Key.hnswM: .number(Double(options.hnswM)),
                          Key.efConstruction: .number(Double(options.efConstruction)), Key.efSearch: .number(Double(options.efSearch)),
-                         Key.indexedView: .string(options.coarseView?.name ?? VectorView.fullName)])
+                         Key.indexedView: .string(coarseView?.name ?? VectorView.fullName)])
         let store = try CollectionStore.create(at: url, config: config)
         return try Collection(url: url, store: store, config: config, model: loaded, source: source, readOnly: false)
     }

@@ -42,7 +42,7 @@ public struct CollectionOptions: Sendable, Equatable {
 }
 
 /// A coarse view: the pooled output of the first `layer` encoder layers, cut to its first `dims`
-/// dimensions (2D Matryoshka).
+/// dimensions (2D Matryoshka). When creating a collection, layer 0 stands for the model's last layer.
 public struct CoarseView: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
     public var layer: Int
     public var dims: Int
