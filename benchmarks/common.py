@@ -83,11 +83,15 @@ class Result:
 
 
 def versions() -> dict[str, str]:
+    """Installed versions of the Python stack and the peers (importlib.metadata: nothing is imported)."""
+    from importlib import metadata
     v = {"python": platform.python_version()}
-    for mod in ("numpy", "torch", "transformers", "sentence_transformers", "hnswlib", "faiss", "usearch", "rank_bm25"):
-        m = sys.modules.get(mod)
-        if m is not None:
-            v[mod] = getattr(m, "__version__", "?")
+    for dist in ("numpy", "scipy", "torch", "transformers", "sentence-transformers", "angle-emb", "hnswlib", "faiss-cpu",
+                 "usearch", "rank-bm25", "matplotlib"):
+        try:
+            v[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            v[dist] = "missing"
     return v
 
 

@@ -38,7 +38,7 @@ def fmt(v) -> str:
             return f"{v:,.0f}"
         if abs(v) >= 10:
             return f"{v:.1f}"
-        return f"{v:.4g}" if abs(v) < 1 else f"{v:.3g}"
+        return f"{v:.4g}"
     return str(v).replace("|", "\\|").replace("\n", " ")
 
 
@@ -230,7 +230,7 @@ def render() -> str:
                          s.get("reason") or "no benchmarks/out/" + mode + ".json"])
     for key in sorted(k for k in status if k.startswith("build:")):
         if status[key]["status"] != "ok":
-            rows.append([key, "FAILED", status[key].get("date", ""), "", status[key].get("reason", "")])
+            rows.append([key, status[key]["status"].upper(), status[key].get("date", ""), "", status[key].get("reason", "")])
     out.append(md_table(["case", "status", "date", "seconds", "reason"], rows))
     out.append("")
     for mode in ORDER + sorted(set(results) - set(ORDER)):

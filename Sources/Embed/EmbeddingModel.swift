@@ -96,6 +96,16 @@ public final class EmbeddingModel: @unchecked Sendable {
         try state.advance(to: view.layer)
         return try state.pooled(pooling ?? self.pooling, view: view)
     }
+
+    /// Several views from one pass: advances `state` through the views in layer order and returns
+    /// one [count·dims] array per view, in `views` order.
+    public func vectors(_ state: EncoderState, views: [EmbeddingView], pooling: PoolingStrategy? = nil) throws -> [[Float]] {
+        var out = [[Float]](repeating: [], count: views.count)
+        for i in views.indices.sorted(by: { views[$0].layer < views[$1].layer }) {
+            out[i] = try vectors(state, view: views[i], pooling: pooling)
+        }
+        return out
+    }
 }
 
 /// What a sentence-transformers folder says around the encoder (modules.json and its Pooling module).

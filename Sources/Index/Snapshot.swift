@@ -17,7 +17,9 @@ public enum SnapshotVerification: Sendable {
     /// Header checksum, sizes, and the CRC of the whole body (reads the file once; ~GB/s).
     case full
     /// Header checksum and section sizes only: opening a 1M-vector snapshot touches only the
-    /// header, labels, levels and flags; the level-0 block is paged in by searches.
+    /// header, labels, levels and flags; the level-0 block is paged in by searches. The body is
+    /// trusted: use it for files this process wrote or already verified once (a flipped link
+    /// id in an unverified body could send a search out of bounds).
     case headerOnly
 }
 

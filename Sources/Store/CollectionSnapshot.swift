@@ -5,7 +5,7 @@ import Foundation
 /// committed state, whatever other processes write meanwhile.
 public struct CollectionSnapshot {
     let store: CollectionStore
-    let txn: Transaction
+    let txn: LMDBTransaction
 
     var db: CollectionStore.Databases { store.db }
 
@@ -20,6 +20,8 @@ public struct CollectionSnapshot {
 
     /// The internal id of external id `id`, or nil.
     public func internalID(of id: String) throws -> UInt64? {
+        let n = id.utf8.count
+        guard n > 0, n <= Schema.maxKeyBytes else { return nil }  // such an id cannot be stored
         guard let v = try txn.get(db.ids, Array(id.utf8)), v.count == 8 else { return nil }
         return readBE64(v)
     }
@@ -73,6 +75,40 @@ public struct CollectionSnapshot {
         }
     }
 
+    /// One view of the vectors of several documents (e.g. the ids of a batch of changes),
+    /// row-major `internalIDs.count × dims`; `present[k]` is false (and the row zero) for a
+    /// document without a vector there.
+    public func vectors(internalIDs: [UInt64], view: String = VectorView.fullName, generation: UInt32? = nil) throws
+        -> (dims: Int, vectors: [Float], present: [Bool]) {
+        let info = try generationInfo(generation)
+        let layout = info.layout
+        guard let k = layout.viewIndex(view) else {
+            throw StoreError.invalidVectors(id: "*", reason: "generation \(info.generation) has no view '\(view)'")
+        }
+        let dims = layout.views[k].dims
+        var flat = [Float](repeating: 0, count: internalIDs.count * dims)
+        var present = [Bool](repeating: false, count: internalIDs.count)
+        var cachedBlock: UInt64 = .max
+        var block: UnsafeRawBufferPointer?
+        try flat.withUnsafeMutableBufferPointer { out in
+            for (row, id) in internalIDs.enumerated() {
+                let b = layout.block(of: id)
+                if b != cachedBlock {
+                    cachedBlock = b
+                    block = try txn.get(db.vectors, vectorBlockKey(generation: info.generation, block: b))
+                    if let v = block, v.count != layout.blockBytes { block = nil }
+                }
+                let slot = layout.slot(of: id)
+                guard let block, layout.isPresent(block, slot: slot) else { continue }
+                let off = layout.slotOffset(slot)
+                layout.decode(UnsafeRawBufferPointer(rebasing: block[off..<off + layout.slotBytes]), view: k,
+                              into: UnsafeMutableBufferPointer(rebasing: out[row * dims..<(row + 1) * dims]))
+                present[row] = true
+            }
+        }
+        return (dims, flat, present)
+    }
+
     func generationInfo(_ generation: UInt32?) throws -> GenerationInfo {
         guard let g = generation else { return try store.activeGenerationInfo(txn) }
         guard let info = try store.generationInfo(txn, g) else { throw StoreError.noSuchGeneration(g) }
@@ -81,6 +117,7 @@ public struct CollectionSnapshot {
 
     /// Up to `limit` documents with internal id > `after` (nil: from the start), in id order.
     public func scan(after: UInt64? = nil, limit: Int, includeVectors: Bool = false) throws -> [DocumentRecord] {
+        guard limit > 0 else { return [] }
         let generation = includeVectors ? try store.activeGenerationInfo(txn) : nil
         var out: [DocumentRecord] = []
         try forEachRaw(after: after) { id, value in
@@ -122,8 +159,9 @@ public struct CollectionSnapshot {
     /// Internal ids of the documents whose metadata matches `filter` (one pass over the documents).
     public func matchingIDs(_ filter: MetadataFilter) throws -> IDBitset {
         var set = IDBitset()
+        let filter = filter.compiled()
         try forEachRaw(after: nil) { id, value in
-            if let parts = DocumentCodec.split(value), filter.matches(metadataJSON: parts.metadata) { set.insert(id) }
+            if let parts = DocumentCodec.split(value), filter.matches(parts.metadata) { set.insert(id) }
             return true
         }
         return set
@@ -180,6 +218,7 @@ public struct CollectionSnapshot {
         guard let info = try store.generationInfo(txn, generation) else { throw StoreError.noSuchGeneration(generation) }
         let layout = info.layout
         var out: [DocumentRecord] = []
+        guard limit > 0 else { return out }
         var cachedBlock: UInt64 = .max
         var cachedValue: UnsafeRawBufferPointer?
         try forEachRaw(after: after) { id, value in

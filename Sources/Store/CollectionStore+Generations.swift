@@ -106,4 +106,10 @@ extension CollectionStore {
                             limit: Int) throws -> (ids: [UInt64], dims: Int, vectors: [Float]) {
         try read { try $0.scanVectors(view: view, generation: generation, after: after, limit: limit) }
     }
+
+    /// One view of several documents' vectors; see `CollectionSnapshot.vectors(internalIDs:view:generation:)`.
+    public func vectors(internalIDs: [UInt64], view: String = VectorView.fullName, generation: UInt32? = nil) throws
+        -> (dims: Int, vectors: [Float], present: [Bool]) {
+        try read { try $0.vectors(internalIDs: internalIDs, view: view, generation: generation) }
+    }
 }

@@ -103,8 +103,9 @@ extension CollectionStore {
         try writeTransaction { txn in
             let snapshot = CollectionSnapshot(store: self, txn: txn)
             var victims: [(key: [UInt8], id: UInt64)] = []
+            let filter = filter.compiled()
             try snapshot.forEachRaw(after: nil) { id, value in
-                if let parts = DocumentCodec.split(value), filter.matches(metadataJSON: parts.metadata) {
+                if let parts = DocumentCodec.split(value), filter.matches(parts.metadata) {
                     victims.append((Array(parts.id), id))
                 }
                 return true
@@ -113,6 +114,32 @@ extension CollectionStore {
             for v in victims { try w.remove(externalKey: v.key, internalID: v.id) }
             try w.finish()
             return DeleteResult(deleted: victims.count, missing: [], internalIDs: victims.map(\.id), lastSeq: w.nextSeq - 1)
+        }
+    }
+
+    /// Deletes change entries with sequence number ≤ `seq` (e.g. once every index has applied
+    /// them), in transactions of `perTransaction` entries; `lastSeq` and later numbering are
+    /// unaffected. Returns the number removed.
+    @discardableResult
+    public func pruneChanges(through seq: UInt64, perTransaction: Int = 50_000) throws -> Int {
+        var removed = 0
+        while true {
+            let n = try writeTransaction { txn -> Int in
+                var n = 0
+                try txn.withCursor(db.changes) { c in
+                    var e = try c.first()
+                    while let entry = e, n < perTransaction {
+                        let key = readBE64(entry.key)  // read before deleting: the page changes
+                        guard key <= seq else { break }
+                        try c.deleteCurrent()
+                        n += 1
+                        e = key == .max ? nil : try c.seek(atLeast: beBytes(key + 1))
+                    }
+                }
+                return n
+            }
+            removed += n
+            if n < perTransaction { return removed }
         }
     }
 
@@ -173,7 +200,7 @@ struct BatchWriter {
     }
 
     let store: CollectionStore
-    let txn: Transaction
+    let txn: LMDBTransaction
     var nextID: UInt64
     var nextSeq: UInt64
     let active: GenerationInfo
@@ -181,7 +208,7 @@ struct BatchWriter {
     private var layouts: [UInt32: VectorBlockLayout] = [:]
     private var blocks: [BlockKey: PendingBlock] = [:]
 
-    init(store: CollectionStore, txn: Transaction) throws {
+    init(store: CollectionStore, txn: LMDBTransaction) throws {
         self.store = store
         self.txn = txn
         nextID = try store.metaU64(txn, Schema.MetaKey.nextID)

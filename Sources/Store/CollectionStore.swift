@@ -13,6 +13,20 @@ import Foundation
 ///
 /// Reads that must agree with each other (e.g. count then scan) go through `read(_:)`, which
 /// hands one `CollectionSnapshot`. Layout on disk: see `Schema`.
+///
+/// ```swift
+/// let store = try CollectionStore.create(at: url, config: CollectionConfig(
+///     model: ModelIdentity(name: "sentence-transformers/all-MiniLM-L6-v2", weightsSHA256: sha),
+///     layers: 6, fullDims: 384, coarseViews: [VectorView(name: "L3d64", layer: 3, dims: 64)]))
+/// try store.add([StoredDocument(id: "a", text: "…", metadata: Data(#"{"lang":"en"}"#.utf8),
+///                               vectors: ["full": full384, "L3d64": coarse64])])
+/// let doc = try store.get(id: "a")                                        // text, metadata, vectors
+/// let english = try store.matchingIDs(MetadataFilter(parsing: "lang=en"))  // IDBitset of internal ids
+/// for change in try store.changes(since: indexSeq) { … }                  // index catch-up
+/// ```
+///
+/// Vectors live in generations (`createGeneration`, `putVectors`, `setActiveGeneration`,
+/// `dropGeneration`); reads and `add`/`upsert` use the active one.
 public final class CollectionStore: @unchecked Sendable {
     /// Tunables for opening/creating.
     public struct Options: Sendable {
@@ -20,9 +34,13 @@ public final class CollectionStore: @unchecked Sendable {
         public var initialMapSize: Int = 64 << 20
         /// Automatic growth stops here (then writes fail with `StoreError.diskFull`).
         public var maxMapSize: Int = 1 << 40
-        public init(initialMapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40) {
+        /// The map size to open an existing collection with; nil (the default) keeps the size
+        /// recorded in the file by the last writer. Tests use a tiny one to exercise growth.
+        public var mapSizeOnOpen: Int?
+        public init(initialMapSize: Int = 64 << 20, maxMapSize: Int = 1 << 40, mapSizeOnOpen: Int? = nil) {
             self.initialMapSize = initialMapSize
             self.maxMapSize = maxMapSize
+            self.mapSizeOnOpen = mapSizeOnOpen
         }
     }
 
@@ -33,19 +51,19 @@ public final class CollectionStore: @unchecked Sendable {
     public let url: URL
     /// Opened without write access.
     public let readOnly: Bool
-    let env: Environment
+    let env: LMDBEnvironment
     let db: Databases
     private let cacheLock = NSLock()
     private var generationCache: [UInt32: (raw: [UInt8], info: GenerationInfo)] = [:]
 
     struct Databases {
-        let meta, ids, docs, generations, vectors, changes: Database
-        static let freeList = Database(dbi: 0, name: "free list")
+        let meta, ids, docs, generations, vectors, changes: LMDBDatabase
+        static let freeList = LMDBDatabase(dbi: 0, name: "free list")
     }
 
     var path: String { url.path }
 
-    private init(url: URL, readOnly: Bool, env: Environment, db: Databases) {
+    private init(url: URL, readOnly: Bool, env: LMDBEnvironment, db: Databases) {
         self.url = url
         self.readOnly = readOnly
         self.env = env
@@ -75,7 +93,7 @@ public final class CollectionStore: @unchecked Sendable {
         }
         defer { try? fm.removeItem(at: temp) }
         do {
-            let env = try Environment(path: temp.path, readOnly: false, mapSize: options.initialMapSize,
+            let env = try LMDBEnvironment(path: temp.path, readOnly: false, mapSize: options.initialMapSize,
                                       maxMapSize: options.maxMapSize, maxDatabases: 8)
             try env.write { txn in
                 let dbs = try openDatabases(env, txn, create: true)!
@@ -98,7 +116,9 @@ public final class CollectionStore: @unchecked Sendable {
             if errno == EEXIST || errno == ENOTEMPTY { throw StoreError.alreadyExists(path: url.path) }
             throw StoreError.notWritable(path: url.path, reason: "rename from \(temp.lastPathComponent) failed: \(reason)")
         }
-        return try open(at: url, readOnly: false, options: options)
+        var reopen = options
+        reopen.mapSizeOnOpen = reopen.mapSizeOnOpen ?? options.initialMapSize
+        return try open(at: url, readOnly: false, options: reopen)
     }
 
     /// Opens the collection at `url`.
@@ -115,10 +135,12 @@ public final class CollectionStore: @unchecked Sendable {
         guard fm.fileExists(atPath: url.appendingPathComponent("data.mdb").path) else {
             throw StoreError.notACollection(path: url.path, reason: "it has no data.mdb")
         }
-        let env: Environment
+        let env: LMDBEnvironment
         do {
-            env = try Environment(path: url.path, readOnly: readOnly, mapSize: options.initialMapSize,
-                                  maxMapSize: options.maxMapSize, maxDatabases: 8)
+            env = try LMDBEnvironmentRegistry.shared.environment(path: url.path, readOnly: readOnly) {
+                try LMDBEnvironment(path: url.path, readOnly: readOnly, mapSize: options.mapSizeOnOpen,
+                                maxMapSize: options.maxMapSize, maxDatabases: 8)
+            }
         } catch let e as LMDBError {
             throw mapError(e, path: url.path)
         }
@@ -154,8 +176,8 @@ public final class CollectionStore: @unchecked Sendable {
         return store
     }
 
-    private static func openDatabases(_ env: Environment, _ txn: Transaction, create: Bool) throws -> Databases? {
-        func open(_ name: String) throws -> Database? { try env.openDatabase(name, in: txn, create: create) }
+    private static func openDatabases(_ env: LMDBEnvironment, _ txn: LMDBTransaction, create: Bool) throws -> Databases? {
+        func open(_ name: String) throws -> LMDBDatabase? { try env.openDatabase(name, in: txn, create: create) }
         guard let meta = try open(Schema.Name.meta), let ids = try open(Schema.Name.ids), let docs = try open(Schema.Name.docs),
               let generations = try open(Schema.Name.generations), let vectors = try open(Schema.Name.vectors),
               let changes = try open(Schema.Name.changes) else { return nil }
@@ -177,9 +199,20 @@ public final class CollectionStore: @unchecked Sendable {
         case MDB_MAP_FULL: return .diskFull(path: path, reason: "the map reached its size limit (\(e.message))")
         case ENOSPC: return .diskFull(path: path, reason: "no space left on device (\(e.operation))")
         case EDQUOT: return .diskFull(path: path, reason: "disk quota exceeded (\(e.operation))")
+        case EFBIG: return .diskFull(path: path, reason: "file size limit exceeded (\(e.operation))")
+        case EIO:
+            // LMDB reports a short write (what a full disk usually produces) as EIO.
+            var fs = statvfs()
+            if statvfs(path, &fs) == 0 {
+                let free = Int(fs.f_bavail) * Int(fs.f_frsize)
+                if free < 64 << 20 { return .diskFull(path: path, reason: "only \(free >> 20) MiB free (\(e.operation): \(e.message))") }
+                return .ioError(path: path, reason: "\(e.operation): \(e.message) with \(free >> 20) MiB free on disk (a file size limit, or a failing disk)")
+            }
+            return .ioError(path: path, reason: e.description)
         case EACCES, EPERM: return .notWritable(path: path, reason: "\(e.message) (open it read-only, or fix permissions)")
         case EROFS: return .notWritable(path: path, reason: "read-only filesystem (open it read-only)")
         case EAGAIN, EBUSY: return .notWritable(path: path, reason: "locked by another process: \(e.message)")
+        case ENOLCK: return .notWritable(path: path, reason: "the filesystem does not support file locks (\(e.message))")
         case MDB_INVALID: return .notACollection(path: path, reason: "data.mdb is not an LMDB file")
         case MDB_VERSION_MISMATCH: return .notACollection(path: path, reason: "data.mdb was written by an incompatible LMDB version")
         case MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_PANIC: return .corrupted(path: path, reason: e.description)
@@ -188,7 +221,7 @@ public final class CollectionStore: @unchecked Sendable {
     }
 
     /// Runs a write transaction (retried on map growth), mapping LMDB errors.
-    func writeTransaction<T>(_ body: (Transaction) throws -> T) throws -> T {
+    func writeTransaction<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
         guard !readOnly else { throw StoreError.readOnly(path: path) }
         do {
             return try env.write(body)
@@ -198,7 +231,7 @@ public final class CollectionStore: @unchecked Sendable {
     }
 
     /// Runs a read transaction, mapping LMDB errors.
-    func readTransaction<T>(_ body: (Transaction) throws -> T) throws -> T {
+    func readTransaction<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
         do {
             return try env.read(body)
         } catch let e as LMDBError {
@@ -214,14 +247,14 @@ public final class CollectionStore: @unchecked Sendable {
 
     // MARK: Meta
 
-    func metaU64(_ txn: Transaction, _ key: [UInt8]) throws -> UInt64 {
+    func metaU64(_ txn: LMDBTransaction, _ key: [UInt8]) throws -> UInt64 {
         guard let v = try txn.get(db.meta, key), v.count == 8 else {
             throw StoreError.corrupted(path: path, reason: "meta key \(String(decoding: key, as: UTF8.self)) missing")
         }
         return readBE64(v)
     }
 
-    func metaU32(_ txn: Transaction, _ key: [UInt8]) throws -> UInt32 {
+    func metaU32(_ txn: LMDBTransaction, _ key: [UInt8]) throws -> UInt32 {
         guard let v = try txn.get(db.meta, key), v.count == 4 else {
             throw StoreError.corrupted(path: path, reason: "meta key \(String(decoding: key, as: UTF8.self)) missing")
         }
@@ -229,7 +262,7 @@ public final class CollectionStore: @unchecked Sendable {
     }
 
     /// Generation record (decoded JSON cached by its bytes, so repeated lookups are cheap).
-    func generationInfo(_ txn: Transaction, _ generation: UInt32) throws -> GenerationInfo? {
+    func generationInfo(_ txn: LMDBTransaction, _ generation: UInt32) throws -> GenerationInfo? {
         guard let raw = try txn.get(db.generations, beBytes(generation)) else { return nil }
         cacheLock.lock()
         if let cached = generationCache[generation], cached.raw.elementsEqual(raw) {
@@ -250,14 +283,14 @@ public final class CollectionStore: @unchecked Sendable {
         return info
     }
 
-    func activeGenerationInfo(_ txn: Transaction) throws -> GenerationInfo {
+    func activeGenerationInfo(_ txn: LMDBTransaction) throws -> GenerationInfo {
         let g = try metaU32(txn, Schema.MetaKey.activeGeneration)
         guard let info = try generationInfo(txn, g) else { throw StoreError.corrupted(path: path, reason: "active generation \(g) has no record") }
         return info
     }
 
     /// All generation records, ascending.
-    func allGenerations(_ txn: Transaction) throws -> [GenerationInfo] {
+    func allGenerations(_ txn: LMDBTransaction) throws -> [GenerationInfo] {
         var out: [GenerationInfo] = []
         try txn.withCursor(db.generations) { c in
             var e = try c.first()

@@ -218,7 +218,7 @@ struct JSONParser {
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
-        default: _ = try number()
+        default: _ = try skipNumber()
         }
     }
 
@@ -236,6 +236,52 @@ struct JSONParser {
         throw fail("unterminated string")
     }
 
+    /// The value at `path` (UTF-8 keys through nested objects) in the JSON at the cursor,
+    /// parsing only that value and skipping everything else; nil when absent. With duplicate
+    /// keys the last one wins, as in `JSONValue.parse`.
+    mutating func lookup(_ path: ArraySlice<[UInt8]>, depth: Int = 0) throws -> JSONValue? {
+        guard let key = path.first else { return try value(depth: depth) }
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { try skipValue(depth: depth); return nil }
+        i += 1
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return nil }
+        var found: JSONValue?
+        while true {
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let matches = try keyEquals(key)
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+            i += 1
+            skipSpace()
+            if matches {
+                found = try lookup(path.dropFirst(), depth: depth + 1)
+            } else {
+                try skipValue(depth: depth + 1)
+            }
+            skipSpace()
+            guard i < bytes.count else { throw fail("unterminated object") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+            if bytes[i] == UInt8(ascii: "}") { i += 1; return found }
+            throw fail("expected ',' or '}'")
+        }
+    }
+
+    /// Consumes a string and tells whether it equals `key` (raw bytes when it has no escapes).
+    mutating func keyEquals(_ key: [UInt8]) throws -> Bool {
+        let start = i + 1
+        var j = start
+        while j < bytes.count, bytes[j] != UInt8(ascii: "\""), bytes[j] != UInt8(ascii: "\\") { j += 1 }
+        if j < bytes.count, bytes[j] == UInt8(ascii: "\"") {
+            i = j + 1
+            return j - start == key.count && key.withUnsafeBytes { k in
+                k.count == 0 || memcmp(k.baseAddress!, bytes.baseAddress! + start, key.count) == 0
+            }
+        }
+        return Array(try string().utf8) == key
+    }
+
     mutating func literal(_ word: String) throws {
         let w = Array(word.utf8)
         guard i + w.count <= bytes.count else { throw fail("unexpected end") }
@@ -243,24 +289,43 @@ struct JSONParser {
         i += w.count
     }
 
-    mutating func number() throws -> Double {
+    /// Validates a number's syntax and consumes it; returns its start and whether it is a plain
+    /// integer (no fraction or exponent).
+    mutating func skipNumber() throws -> (start: Int, integer: Bool) {
         let start = i
+        var integer = true
         if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
         var digits = 0
         while i < bytes.count, (0x30...0x39).contains(bytes[i]) { i += 1; digits += 1 }
         guard digits > 0 else { i = start; throw fail("unexpected character") }
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            integer = false
             i += 1
             var frac = 0
             while i < bytes.count, (0x30...0x39).contains(bytes[i]) { i += 1; frac += 1 }
             guard frac > 0 else { throw fail("digits expected after '.'") }
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            integer = false
             i += 1
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
             var exp = 0
             while i < bytes.count, (0x30...0x39).contains(bytes[i]) { i += 1; exp += 1 }
             guard exp > 0 else { throw fail("digits expected in exponent") }
+        }
+        return (start, integer)
+    }
+
+    mutating func number() throws -> Double {
+        let (start, integer) = try skipNumber()
+        // Plain integers of up to 15 digits are exact in a Double: no string round trip.
+        if integer, i - start <= 15 {
+            var k = start
+            let negative = bytes[k] == UInt8(ascii: "-")
+            if negative { k += 1 }
+            var v: Int64 = 0
+            while k < i { v = v * 10 + Int64(bytes[k] - 0x30); k += 1 }
+            return Double(negative ? -v : v)
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         guard let d = Double(text) else { throw fail("invalid number") }

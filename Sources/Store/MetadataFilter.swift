@@ -61,12 +61,21 @@ public struct MetadataFilter: Equatable, Sendable, CustomStringConvertible {
         clauses.allSatisfy { MetadataFilter.holds($0, on: metadata) }
     }
 
-    /// Evaluates the filter on raw metadata JSON bytes; invalid JSON matches only filters
-    /// that hold on `{}`.
+    /// Evaluates the filter on raw metadata JSON bytes (a missing key, or invalid JSON, counts
+    /// as absent). Only the values the clauses name are parsed.
     public func matches(metadataJSON bytes: UnsafeRawBufferPointer) -> Bool {
-        if clauses.isEmpty { return true }
-        let value = bytes.isEmpty ? JSONValue.object([:]) : ((try? JSONValue.parse(bytes)) ?? .object([:]))
-        return matches(value)
+        compiled().matches(bytes)
+    }
+
+    /// The filter with its key paths as UTF-8, for evaluating many documents.
+    func compiled() -> CompiledMetadataFilter { CompiledMetadataFilter(self) }
+
+    static func path(of clause: Clause) -> [String] {
+        switch clause {
+        case .equals(let p, _), .noneOf(let p, _), .oneOf(let p, _), .less(let p, _), .lessOrEqual(let p, _),
+             .greater(let p, _), .greaterOrEqual(let p, _), .contains(let p, _), .exists(let p), .notExists(let p):
+            return p
+        }
     }
 
     static func lookup(_ path: [String], in root: JSONValue) -> JSONValue? {
@@ -94,25 +103,30 @@ public struct MetadataFilter: Equatable, Sendable, CustomStringConvertible {
     }
 
     static func holds(_ clause: Clause, on root: JSONValue) -> Bool {
-        func number(_ path: [String]) -> Double? {
-            if case .number(let d)? = lookup(path, in: root) { return d }
+        holds(clause, value: lookup(path(of: clause), in: root))
+    }
+
+    /// Whether `clause` holds for `value`, the value at the clause's path (nil: absent).
+    static func holds(_ clause: Clause, value: JSONValue?) -> Bool {
+        var number: Double? {
+            if case .number(let d)? = value { return d }
             return nil
         }
         switch clause {
-        case .equals(let path, let v):
-            guard let value = lookup(path, in: root) else { return false }
+        case .equals(_, let v):
+            guard let value else { return false }
             return equalOrElement(value, v)
         case .noneOf(let path, let vs):
-            return !holds(.oneOf(path: path, vs), on: root)
-        case .oneOf(let path, let vs):
-            guard let value = lookup(path, in: root) else { return false }
+            return !holds(.oneOf(path: path, vs), value: value)
+        case .oneOf(_, let vs):
+            guard let value else { return false }
             return vs.contains { equalOrElement(value, $0) }
-        case .less(let path, let n): return number(path).map { $0 < n } ?? false
-        case .lessOrEqual(let path, let n): return number(path).map { $0 <= n } ?? false
-        case .greater(let path, let n): return number(path).map { $0 > n } ?? false
-        case .greaterOrEqual(let path, let n): return number(path).map { $0 >= n } ?? false
-        case .contains(let path, let v):
-            switch lookup(path, in: root) {
+        case .less(_, let n): return number.map { $0 < n } ?? false
+        case .lessOrEqual(_, let n): return number.map { $0 <= n } ?? false
+        case .greater(_, let n): return number.map { $0 > n } ?? false
+        case .greaterOrEqual(_, let n): return number.map { $0 >= n } ?? false
+        case .contains(_, let v):
+            switch value {
             case .array(let items)?: return items.contains { equal($0, v) }
             case .string(let s)?:
                 if case .string(let needle) = v { return s.contains(needle) }
@@ -120,8 +134,8 @@ public struct MetadataFilter: Equatable, Sendable, CustomStringConvertible {
                 return false
             default: return false
             }
-        case .exists(let path): return lookup(path, in: root) != nil
-        case .notExists(let path): return lookup(path, in: root) == nil
+        case .exists: return value != nil
+        case .notExists: return value == nil
         }
     }
 
@@ -255,4 +269,23 @@ public struct MetadataFilterError: Error, CustomStringConvertible {
     public let clause: String
     public let reason: String
     public var description: String { "invalid metadata filter '\(clause)': \(reason)" }
+}
+
+/// A `MetadataFilter` prepared for evaluation over many raw metadata records: each clause's
+/// key path as UTF-8, looked up by a streaming scan that parses only the named value.
+struct CompiledMetadataFilter {
+    let clauses: [(clause: MetadataFilter.Clause, path: [[UInt8]])]
+
+    init(_ filter: MetadataFilter) {
+        clauses = filter.clauses.map { ($0, MetadataFilter.path(of: $0).map { Array($0.utf8) }) }
+    }
+
+    func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        for (clause, path) in clauses {
+            var parser = JSONParser(bytes: bytes)
+            let value = (try? parser.lookup(path[...])) ?? nil
+            if !MetadataFilter.holds(clause, value: value) { return false }
+        }
+        return true
+    }
 }

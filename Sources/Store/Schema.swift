@@ -168,9 +168,24 @@ struct VectorBlockLayout {
             guard v.count == view.dims else {
                 throw StoreError.invalidVectors(id: id, reason: "vector view '\(view.name)' has \(v.count) dims, expected \(view.dims)")
             }
-            if let j = v.firstIndex(where: { !$0.isFinite }) {
+            if !VectorBlockLayout.allFinite(v), let j = v.firstIndex(where: { !$0.isFinite }) {
                 throw StoreError.invalidVectors(id: id, reason: "vector view '\(view.name)' component \(j) is \(v[j])")
             }
+        }
+    }
+
+    /// True when no component is NaN or ±inf (x·0 is NaN exactly for those; 4 accumulators
+    /// keep the loop short-latency).
+    static func allFinite(_ v: [Float]) -> Bool {
+        v.withUnsafeBufferPointer { p in
+            var a0: Float = 0, a1: Float = 0, a2: Float = 0, a3: Float = 0
+            var j = 0
+            while j + 4 <= p.count {
+                a0 += p[j] * 0; a1 += p[j + 1] * 0; a2 += p[j + 2] * 0; a3 += p[j + 3] * 0
+                j += 4
+            }
+            while j < p.count { a0 += p[j] * 0; j += 1 }
+            return (a0 + a1 + a2 + a3) == 0
         }
     }
 

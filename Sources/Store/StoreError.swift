@@ -16,6 +16,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case notWritable(path: String, reason: String)
     /// The disk (or the configured map-size limit) is full; nothing of the failed batch was written.
     case diskFull(path: String, reason: String)
+    /// Writing the data file failed (I/O error); nothing of the failed batch was written.
+    case ioError(path: String, reason: String)
     /// `add` of an external id that already exists (or appears twice in one batch).
     case duplicateID(String)
     /// An external id that LMDB cannot key (empty, or more than 511 UTF-8 bytes).
@@ -50,6 +52,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "collection \(p) was embedded with model \(c), but the model in use is \(u): use the collection's model or re-index it"
         case .notWritable(let p, let r): return "cannot write collection \(p): \(r)"
         case .diskFull(let p, let r): return "collection \(p) is full: \(r); the batch was not written"
+        case .ioError(let p, let r): return "writing collection \(p) failed: \(r); the batch was not written"
         case .duplicateID(let id): return "document id '\(id)' already exists (use upsert to replace it)"
         case .invalidID(let id, let r): return "invalid document id '\(id.prefix(80))': \(r)"
         case .invalidVectors(let id, let r): return "document '\(id)': \(r)"

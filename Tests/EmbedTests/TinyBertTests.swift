@@ -13,6 +13,8 @@ final class TinyBertTests: XCTestCase {
         let batches = try XCTUnwrap(index["batches"] as? [[String: Any]])
         XCTAssertEqual(batches.count, 3)
         let workspace = EncoderWorkspace() // reused across batches of different shapes
+        var overall: Float = 0
+        defer { print("tiny BERT \(dtype): max abs error \(overall)") }
         for (bi, entry) in batches.enumerated() {
             let ids = (entry["ids"] as! [[Int]]).map { $0.map(Int32.init) }
             let types = (entry["type_ids"] as! [[Int]]).map { $0.map(Int32.init) }
@@ -31,6 +33,7 @@ final class TinyBertTests: XCTestCase {
                 let want = reference[(offset + layer * perLayer)..<(offset + (layer + 1) * perLayer)]
                 var worst: Float = 0
                 for (g, w) in zip(got, want) { worst = max(worst, abs(g - w)) }
+                overall = max(overall, worst)
                 // Every position, padded ones included (they attend to the real tokens as in PyTorch).
                 XCTAssertLessThanOrEqual(worst, 1e-4, "\(dtype) batch \(bi) hidden_states[\(layer)]")
             }
@@ -61,6 +64,7 @@ final class TinyBertTests: XCTestCase {
         XCTAssertEqual(coarse, try model.vectors(model.begin(batch), view: coarseView))
         XCTAssertEqual(full, try model.vectors(model.begin(batch), view: fullView))
         XCTAssertThrowsError(try model.vectors(state, view: coarseView)) // a pass does not go backwards
+        XCTAssertEqual(try model.vectors(model.begin(batch), views: [fullView, coarseView]), [full, coarse])
     }
 
     func testEmbedderRestoresOrderAndIsBatchIndependent() throws {

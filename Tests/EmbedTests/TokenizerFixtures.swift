@@ -24,6 +24,7 @@ enum TokenizerFixtures {
         let folder: String
         let lowercase: Bool
         let strip_accents: Bool
+        let sbert_do_lower_case: Bool
         let expected_max_length: Int
         let cases: [Case]
         let fuzz_cases: [Case]

@@ -36,7 +36,7 @@ final class TokenizerParityTests: XCTestCase {
 
     func testCasedConfigurationsMatchHuggingFace() throws {
         let fixture = try TokenizerFixtures.load("cased.json", as: TokenizerFixtures.Cased.self)
-        XCTAssertEqual(fixture.configs.count, 3)
+        XCTAssertEqual(fixture.configs.count, 4)
         for config in fixture.configs {
             let folder = TokenizerFixtures.directory.appendingPathComponent(config.folder)
             let tokenizer = try TokenizerLoader.load(from: folder)
@@ -44,6 +44,7 @@ final class TokenizerParityTests: XCTestCase {
             let normalizer = try XCTUnwrap(tokenizer.normalizer as? BertNormalizer)
             XCTAssertEqual(normalizer.lowercase, config.lowercase, config.folder)
             XCTAssertEqual(normalizer.stripAccents, config.strip_accents, config.folder)
+            XCTAssertEqual(normalizer.lowercaseFirst, config.sbert_do_lower_case, config.folder)
             for expected in config.cases {
                 TokenizerFixtures.assertMatches(tokenizer.encode(expected.text, maxLength: 512), expected, config.folder)
             }
@@ -87,7 +88,8 @@ final class TokenizerParityTests: XCTestCase {
         for config in cased.configs {
             let source = TokenizerFixtures.directory.appendingPathComponent(config.folder)
             let copy = try TokenizerFixtures.temporaryFolder(self)
-            for name in ["vocab.txt", "tokenizer_config.json"] {
+            for name in ["vocab.txt", "tokenizer_config.json", "sentence_bert_config.json"]
+                where FileManager.default.fileExists(atPath: source.appendingPathComponent(name).path) {
                 try FileManager.default.copyItem(at: source.appendingPathComponent(name), to: copy.appendingPathComponent(name))
             }
             let tokenizer = try TokenizerLoader.load(from: copy)

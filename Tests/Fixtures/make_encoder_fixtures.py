@@ -84,6 +84,7 @@ def default_model():
     index = {
         "model": "sentence-transformers/all-MiniLM-L6-v2",
         "texts": len(texts),
+        "text_list": texts,
         "max_length": MAX_LENGTH,
         "id_offsets": id_offsets,
         "poolings": POOLINGS,

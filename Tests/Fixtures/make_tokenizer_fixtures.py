@@ -144,11 +144,25 @@ def train_tiny_vocab(all_texts, workdir):
 
 
 CASED_CONFIGS = [
-    # folder, lowercase, strip_accents, model_max_length, config.json max_position_embeddings
-    ("keep-accents", False, False, 512, 64),
-    ("strip-accents", False, True, 128, None),
-    ("lowercase-keep-accents", True, False, 512, None),
+    # folder, lowercase, strip_accents, model_max_length, config.json max_position_embeddings,
+    # sentence_bert_config.json (None: absent)
+    ("keep-accents", False, False, 512, 64, None),
+    ("strip-accents", False, True, 128, None, None),
+    ("lowercase-keep-accents", True, False, 512, None, None),
+    ("sbert-lowercase", False, False, 512, None, {"max_seq_length": 100, "do_lower_case": True}),
 ]
+
+
+def sentence_transformers_lowercase(tok):
+    """What sentence-transformers does for do_lower_case: a Lowercase normalizer in front
+    (sentence_transformers/base/modules/transformer.py)."""
+    normalizer = tok.backend_tokenizer.normalizer
+    parts = [normalizers.Lowercase()]
+    if isinstance(normalizer, normalizers.Sequence):
+        parts += list(normalizer)
+    elif normalizer is not None:
+        parts.append(normalizer)
+    tok.backend_tokenizer.normalizer = normalizers.Sequence(parts)
 
 
 def make_cased(all_texts):
@@ -162,7 +176,7 @@ def make_cased(all_texts):
     root = os.path.join(OUT, "cased")
     shutil.rmtree(root, ignore_errors=True)
     configs = []
-    for name, lowercase, strip, model_max_length, max_positions in CASED_CONFIGS:
+    for name, lowercase, strip, model_max_length, max_positions, sbert in CASED_CONFIGS:
         folder = os.path.join(root, name)
         os.makedirs(folder)
         tok = Tokenizer(models.WordPiece.from_file(vocab, unk_token="[UNK]"))
@@ -187,14 +201,19 @@ def make_cased(all_texts):
         if max_positions is not None:
             write_json(os.path.join(folder, "config.json"),
                        {"model_type": "bert", "max_position_embeddings": max_positions})
+        if sbert is not None:
+            write_json(os.path.join(folder, "sentence_bert_config.json"), sbert)
         reloaded = AutoTokenizer.from_pretrained(folder)
         assert reloaded.is_fast
         normalizer = json.loads(reloaded.backend_tokenizer.to_str())["normalizer"]
         assert (normalizer["lowercase"], normalizer["strip_accents"]) == (lowercase, strip), normalizer
+        if sbert is not None and sbert.get("do_lower_case"):
+            sentence_transformers_lowercase(reloaded)
         configs.append({
             "folder": "cased/" + name,
             "lowercase": lowercase,
             "strip_accents": strip,
+            "sbert_do_lower_case": bool(sbert and sbert.get("do_lower_case")),
             "expected_max_length": sentence_transformers_max_length(folder),
             "cases": encode_all(reloaded, all_texts, 512),
             "fuzz_cases": encode_all(reloaded, fuzz_texts(count=100, seed=len(configs)) + SPECIAL_TEXTS, 1024),

@@ -114,6 +114,28 @@ final class HNSWRecallTests: XCTestCase {
         for t in 0..<4 { for q in 0..<64 { XCTAssertEqual(results[t * 64 + q], expected[q]) } }
     }
 
+    func testSearchesDuringInsertionsAndGrowth() throws {
+        let n = 3000, d = 32
+        var g = Gaussian(seed: 10)
+        let data = g.vectors(n, d), queries = g.vectors(50, d)
+        let h = try HNSWIndex(dimensions: d, metric: .l2, parameters: HNSWParameters(efConstruction: 64), capacity: 8)
+        try h.addBatch(Array(data[0..<(100 * d)]), labels: (0..<100).map { UInt64($0) }, threads: 1)
+        DispatchQueue.concurrentPerform(iterations: 3) { t in
+            if t == 0 {
+                for i in 100..<n { try? h.add(Array(data[(i * d)..<((i + 1) * d)]), label: UInt64(i)) }
+            } else {
+                for r in 0..<200 {
+                    let q = r % 50
+                    let res = (try? h.search(Array(queries[(q * d)..<((q + 1) * d)]), k: 10, ef: 32)) ?? []
+                    XCTAssertEqual(res.count, 10)
+                    XCTAssertTrue(res.allSatisfy { $0.label < UInt64(n) })
+                }
+            }
+        }
+        XCTAssertEqual(h.count, n)
+        try h.validateLinks(path: "concurrent")
+    }
+
     func testSeededBuildIsReproducible() throws {
         var g = Gaussian(seed: 3)
         let data = g.vectors(500, 16), q = g.vectors(1, 16)

@@ -28,6 +28,9 @@ final class SnapshotTests: XCTestCase {
             for verification in [SnapshotVerification.full, .headerOnly] {
                 let o = try HNSWIndex.open(snapshot: url, verification: verification)
                 XCTAssertEqual(o.changeSequence, 4242)
+                // Level 0 (vectors + links) is used in place from the mapping, not copied.
+                let m = try XCTUnwrap(o.mapping)
+                XCTAssertTrue(o.level0 >= m.base && o.level0 < m.base + m.length)
                 XCTAssertEqual(o.count, h.count)
                 XCTAssertEqual(o.nodeCount, h.nodeCount)
                 XCTAssertEqual(o.space.storage, storage)

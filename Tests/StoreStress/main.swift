@@ -5,6 +5,10 @@
 //                                                "committed <b>" after each commit returns.
 //   StoreStress read   <dir> <seconds> <batch>   read snapshots in a loop; fails (exit 1) on any
 //                                                error or a partially visible batch.
+//   StoreStress fill   <dir> <bytes> <batch>     with the file size limited to <bytes> (RLIMIT_FSIZE,
+//                                                a stand-in for a full disk), add batches until a
+//                                                write fails; prints "committed <b>", "error: ...",
+//                                                then "count <n>" read back after the failure.
 //
 // Document i: id "doc-i", text `StressData.text(i)`, metadata {"batch": b, "i": i, "tag": "é"},
 // full vector `StressData.vector(i, dims)`; the collection's config gives dims.
@@ -91,6 +95,26 @@ do {
             iterations += 1
         }
         print("ok iterations=\(iterations) scans=\(fullScans) maxCount=\(maxSeen)")
+    case "fill":
+        var limit = rlimit(rlim_cur: rlim_t(a), rlim_max: rlim_t(a))
+        guard setrlimit(Int32(RLIMIT_FSIZE.rawValue), &limit) == 0 else { fail("setrlimit failed") }
+        signal(SIGXFSZ, SIG_IGN)  // get EFBIG from write() instead of being killed
+        let store = try CollectionStore.open(at: url)
+        let dims = try store.config.fullDims
+        for b in 0..<100_000 {
+            let docs = (0..<batch).map { k in
+                StoredDocument(id: "fill-\(b)-\(k)", text: String(repeating: "fill ", count: 200),
+                               vectors: [VectorView.fullName: StressData.vector(b * batch + k, dims: dims)])
+            }
+            do {
+                try store.add(docs)
+                print("committed \(b)")
+            } catch {
+                print("error: \(error)")
+                break
+            }
+        }
+        print("count \(try store.count())")
     default:
         fail("unknown mode \(args[1])")
     }

@@ -18,6 +18,10 @@ final class CollectionStoreTests: XCTestCase {
             XCTAssertEqual(try store.get(id: "doc-\(i)"), doc(i))
         }
         XCTAssertNil(try store.get(id: "doc-10"))
+        XCTAssertNil(try store.get(id: ""))
+        XCTAssertNil(try store.get(id: String(repeating: "z", count: 600)))
+        XCTAssertEqual(try store.scan(limit: 0), [])
+        XCTAssertEqual(try store.documentsMissingVectors(generation: 1, limit: 0), [])
         XCTAssertEqual(try store.get(internalID: 3)?.document.id, "doc-3")
         XCTAssertEqual(try store.vector(internalID: 3, view: "L3d4"), vec(3, 4, salt: 1))
         let noVectors = try store.get(id: "doc-2", includeVectors: false)
@@ -149,12 +153,23 @@ final class CollectionStoreTests: XCTestCase {
         XCTAssertEqual(page[0].document, doc(101))
         XCTAssertEqual(try store.changes(since: 195, limit: 100).map(\.seq), [196, 197, 198, 199, 200])
         XCTAssertEqual(try store.changes(since: 0, limit: 50).count, 50)
+        XCTAssertEqual(try store.pruneChanges(through: 150, perTransaction: 40), 150)
+        XCTAssertEqual(try store.changes(since: 0, limit: 1).first?.seq, 151)
+        XCTAssertEqual(try store.lastSeq(), 200)
+        try store.add([doc(200)])
+        XCTAssertEqual(try store.lastSeq(), 201, "numbering continues after pruning")
+        let some = try store.vectors(internalIDs: [150, 3, 9999], view: "L3d4")
+        XCTAssertEqual(some.dims, 4)
+        XCTAssertEqual(some.present, [true, true, false])
+        XCTAssertEqual(Array(some.vectors[0..<4]), vec(150, 4, salt: 1))
+        XCTAssertEqual(Array(some.vectors[4..<8]), vec(3, 4, salt: 1))
+        XCTAssertEqual(Array(some.vectors[8..<12]), [0, 0, 0, 0])
         let vectors = try store.scanVectors(view: "L3d4", after: 37, limit: 5)
         XCTAssertEqual(vectors.ids, [38, 39, 40, 41, 42])
         XCTAssertEqual(Array(vectors.vectors[4..<8]), vec(39, 4, salt: 1))
         let stats = try store.stats()
-        XCTAssertEqual(stats.documents, 200)
-        XCTAssertEqual(stats.lastSeq, 200)
+        XCTAssertEqual(stats.documents, 201)
+        XCTAssertEqual(stats.lastSeq, 201)
         XCTAssertEqual(stats.activeGeneration, 1)
         XCTAssertEqual(stats.pageSize, 4096)
         XCTAssertGreaterThan(stats.fileBytes, 0)
@@ -177,7 +192,10 @@ final class CollectionStoreTests: XCTestCase {
             try store.add((b * 500..<(b + 1) * 500).map { doc($0, dims: 256, coarse: nil, text: big) })
         }
         XCTAssertEqual(try store.count(), 2000)
-        XCTAssertGreaterThan(try store.stats().mapSize, 256 << 10)
+        let grown = try store.stats().mapSize
+        XCTAssertGreaterThan(grown, 256 << 10)
+        // A reopened collection keeps the grown map instead of starting small again.
+        XCTAssertEqual(try CollectionStore.open(at: store.url, readOnly: true).stats().mapSize, grown)
         XCTAssertEqual(try store.get(id: "doc-1999"), doc(1999, dims: 256, coarse: nil, text: big))
 
         let tight = try CollectionStore.create(at: makeTempDirectory(self), config: testConfig(dims: 256, coarse: []),
@@ -209,7 +227,7 @@ final class CollectionStoreTests: XCTestCase {
         let foreign = base.appendingPathComponent("foreign")
         try FileManager.default.createDirectory(at: foreign, withIntermediateDirectories: true)
         do {
-            let env = try Environment(path: foreign.path, readOnly: false, mapSize: 1 << 20, maxMapSize: 1 << 20, maxDatabases: 2)
+            let env = try LMDBEnvironment(path: foreign.path, readOnly: false, mapSize: 1 << 20, maxMapSize: 1 << 20, maxDatabases: 2)
             try env.write { txn in
                 let db = try env.openDatabase("other", in: txn, create: true)!
                 try txn.put(db, Array("k".utf8), Array("v".utf8))
@@ -233,7 +251,7 @@ final class CollectionStoreTests: XCTestCase {
         do { _ = try CollectionStore.create(at: url, config: testConfig()) }
         do {
             // Simulate a collection written by a future anglevec.
-            let env = try Environment(path: url.path, readOnly: false, mapSize: 1 << 20, maxMapSize: 1 << 30, maxDatabases: 8)
+            let env = try LMDBEnvironment(path: url.path, readOnly: false, mapSize: 1 << 20, maxMapSize: 1 << 30, maxDatabases: 8)
             try env.write { txn in
                 let meta = try env.openDatabase("meta", in: txn, create: false)!
                 try txn.put(meta, Array("schema_version".utf8), withUnsafeBytes(of: UInt32(99).bigEndian) { Array($0) })
@@ -257,6 +275,22 @@ final class CollectionStoreTests: XCTestCase {
         // A fine-tuned variant with the same name but other weights is another model.
         let tuned = ModelIdentity(name: miniLM.name, weightsSHA256: String(repeating: "ef", count: 32))
         XCTAssertThrowsError(try CollectionStore.open(at: url, expectedModel: tuned))
+    }
+
+    func testOpeningTwiceInOneProcessSharesTheEnvironment() throws {
+        let url = makeTempDirectory(self)
+        let a = try CollectionStore.create(at: url, config: testConfig())
+        let b = try CollectionStore.open(at: url)
+        let c = try CollectionStore.open(at: url, readOnly: true)
+        try a.add([doc(0)])
+        try b.add([doc(1)])
+        XCTAssertEqual(try c.count(), 2)
+        assertThrowsStoreError(try c.add([doc(2)])) { if case .readOnly = $0 { return true }; return false }
+        // A store that is released closes its environment only when no other store uses it.
+        var d: CollectionStore? = try CollectionStore.open(at: url)
+        XCTAssertEqual(try d?.count(), 2)
+        d = nil
+        XCTAssertEqual(try a.get(id: "doc-1"), doc(1))
     }
 
     func testUpdateConfigKeepsLayout() throws {
@@ -332,7 +366,14 @@ final class CollectionStoreTests: XCTestCase {
                         try store.read { s in
                             let n = try s.count()
                             if n % 50 != 0 { throw StoreError.corrupted(path: "", reason: "partial batch \(n)") }
-                            if n > 0, try s.get(id: "doc-\(n - 1)") == nil { throw StoreError.noSuchDocument("doc-\(n - 1)") }
+                            guard n > 0 else { return }
+                            // Internal ids of committed batches are contiguous; the newest batch is whole.
+                            guard let last = try s.get(internalID: UInt64(n - 1), includeVectors: false),
+                                  try s.get(internalID: UInt64(n)) == nil else { throw StoreError.noSuchDocument("#\(n - 1)") }
+                            let first = Int(last.document.id.dropFirst(4))! / 50 * 50
+                            for i in first..<first + 50 where try s.get(id: "doc-\(i)", includeVectors: false) == nil {
+                                throw StoreError.noSuchDocument("doc-\(i) of a visible batch")
+                            }
                         }
                     } catch {
                         problems.lock.lock(); problems.list.append("\(error)"); problems.lock.unlock()
@@ -341,10 +382,25 @@ final class CollectionStoreTests: XCTestCase {
                 }
             }
         }
-        for b in 0..<40 { try store.add((b * 50..<(b + 1) * 50).map { doc($0, text: String(repeating: "y", count: 300)) }) }
+        // Two writer threads (LMDB serializes them) growing the map while readers read.
+        let writers = DispatchGroup()
+        for w in 0..<2 {
+            DispatchQueue.global().async(group: writers) {
+                do {
+                    for b in stride(from: w, to: 40, by: 2) {
+                        try store.add((b * 50..<(b + 1) * 50).map { doc($0, text: String(repeating: "y", count: 300)) })
+                    }
+                } catch {
+                    problems.lock.lock(); problems.list.append("writer \(w): \(error)"); problems.lock.unlock()
+                }
+            }
+        }
+        writers.wait()
         stop.signal(); stop.signal()
         group.wait()
         XCTAssertEqual(problems.list, [])
         XCTAssertEqual(try store.count(), 2000)
+        XCTAssertEqual(Set(try store.scan(limit: 5000).map(\.document.id)), Set((0..<2000).map { "doc-\($0)" }))
+        XCTAssertEqual(try store.lastSeq(), 2000)
     }
 }

@@ -127,7 +127,9 @@ final class CrashTests: XCTestCase {
         let batch = 50
         let url = try makeCollection(dims: 16)
         // This process keeps the collection open with a tiny map while another process grows it.
-        let mine = try CollectionStore.open(at: url, options: CollectionStore.Options(initialMapSize: 128 << 10))
+        let mine = try CollectionStore.open(at: url, options: CollectionStore.Options(mapSizeOnOpen: 128 << 10))
+        let smallMap = try mine.stats().mapSize
+        XCTAssertLessThan(smallMap, 1 << 20)
         let (reader, readerOut, readerErr) = try launch(["read", url.path, long ? "20" : "3", "\(batch)"])
         let (writer, _, writerErr) = try launch(["write", url.path, "\(total)", "\(batch)"])
         writer.waitUntilExit()
@@ -136,10 +138,36 @@ final class CrashTests: XCTestCase {
         XCTAssertEqual(writer.terminationStatus, 0, String(decoding: writerErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         XCTAssertEqual(reader.terminationStatus, 0, String(decoding: readerErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         XCTAssertTrue(readerReport.hasPrefix("ok"), readerReport)
+        let maxCount = readerReport.split(separator: " ").first { $0.hasPrefix("maxCount=") }.flatMap { Int($0.dropFirst(9).trimmingCharacters(in: .whitespacesAndNewlines)) }
+        XCTAssertGreaterThan(maxCount ?? 0, 0, "the reader saw the writer's batches")
         print("reader: \(readerReport)")
         // The map grew in the other process (MDB_MAP_RESIZED here): reads and writes still work.
         XCTAssertEqual(try mine.count(), total)
+        XCTAssertGreaterThan(try mine.stats().mapSize, smallMap, "this process adopted the map grown elsewhere")
         try mine.add([StoredDocument(id: "after", text: "x", vectors: ["full": vector(1, dims: 16)])])
         XCTAssertEqual(try mine.get(id: "doc-\(total - 1)")?.text, text(total - 1))
+    }
+
+    func testFullDiskFailsTheBatchCleanly() throws {
+        let url = try makeCollection(dims: 64)
+        let before = try FileManager.default.attributesOfItem(atPath: url.appendingPathComponent("data.mdb").path)[.size] as! Int
+        let (p, out, err) = try launch(["fill", url.path, "\(before + 3 << 20)", "100"])
+        p.waitUntilExit()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let lines = output.split(separator: "\n")
+        let committed = lines.filter { $0.hasPrefix("committed ") }.count
+        XCTAssertGreaterThan(committed, 0)
+        let error = try XCTUnwrap(lines.first { $0.hasPrefix("error: ") }, output)
+        XCTAssertTrue(error.contains("is full") || error.contains("Input/output error"), String(error))
+        XCTAssertTrue(error.contains("the batch was not written"), String(error))
+        XCTAssertTrue(lines.contains("count \(committed * 100)"), "the failed batch left nothing behind: \(output)")
+        // Without the limit the collection is intact and writable.
+        let store = try CollectionStore.open(at: url)
+        XCTAssertEqual(try store.count(), committed * 100)
+        XCTAssertEqual(try store.get(id: "fill-0-0")?.text, String(repeating: "fill ", count: 200))
+        XCTAssertNil(try store.get(id: "fill-\(committed)-0"))
+        try store.add([StoredDocument(id: "after", text: "x", vectors: ["full": vector(0, dims: 64)])])
+        XCTAssertEqual(try store.count(), committed * 100 + 1)
     }
 }

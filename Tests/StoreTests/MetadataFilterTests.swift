@@ -3,12 +3,22 @@ import Store
 import XCTest
 
 final class MetadataFilterTests: XCTestCase {
-    let meta = try! JSONValue.parse(Data("""
-        {"lang":"en","year":2021,"score":0.5,"tags":["rust","swift"],"author":{"name":"Zoë","born":1980},
-         "draft":false,"nothing":null,"code":"2020","title":"a, b"}
-        """.utf8))
+    // Nested, non-ASCII, an escaped key, and a duplicate key (the last one wins).
+    let raw = Data("""
+        {"lang":"xx","year":2021,"score":0.5,"tags":["rust","swift"],"author":{"name":"Zoë","born":1980},
+         "draft":false,"nothing":null,"code":"2020","title":"a, b","k\\u00e9y":1,"lang":"en"}
+        """.utf8)
+    lazy var meta = try! JSONValue.parse(raw)
 
-    func m(_ s: String) throws -> Bool { try MetadataFilter(parsing: s).matches(meta) }
+    /// Evaluates on the parsed tree and on the raw bytes (the streaming path the store uses);
+    /// both must agree.
+    func m(_ s: String) throws -> Bool {
+        let filter = try MetadataFilter(parsing: s)
+        let tree = filter.matches(meta)
+        let bytes = raw.withUnsafeBytes { filter.matches(metadataJSON: $0) }
+        XCTAssertEqual(tree, bytes, "tree and streaming evaluation disagree on '\(s)'")
+        return tree
+    }
 
     func testEqualityAndNested() throws {
         XCTAssertTrue(try m("lang=en"))
@@ -23,6 +33,8 @@ final class MetadataFilterTests: XCTestCase {
         XCTAssertFalse(try m("year=\"2021\""), "a quoted operand is a string only")
         XCTAssertTrue(try m("title=\"a, b\""), "commas inside quotes do not split clauses")
         XCTAssertTrue(try m("tags=rust"), "= on an array matches an element")
+        XCTAssertTrue(try m("kéy=1"), "escaped keys are compared decoded")
+        XCTAssertFalse(try m("lang=xx"), "with a duplicate key the last one wins")
     }
 
     func testComparisonsInListsNegationExistence() throws {
@@ -44,7 +56,8 @@ final class MetadataFilterTests: XCTestCase {
         XCTAssertTrue(try m("!missing?"))
         XCTAssertFalse(try m("missing?"))
         XCTAssertFalse(try m("author.missing?"))
-        XCTAssertTrue(try MetadataFilter(parsing: "").matches(meta), "empty filter matches everything")
+        XCTAssertTrue(try m(""), "empty filter matches everything")
+        XCTAssertTrue(Data().withUnsafeBytes { try! MetadataFilter(parsing: "!lang?").matches(metadataJSON: $0) }, "no metadata: every key is absent")
         XCTAssertTrue(try MetadataFilter(parsing: ["lang=en", "year>=2020"]).matches(meta))
         XCTAssertFalse(try MetadataFilter(parsing: ["lang=en", "year>=2022"]).matches(meta))
     }

@@ -12,7 +12,7 @@ Each system runs in its own process per set (so peak RSS is that system's alone)
     must print one JSON object with at least "docs_per_s" (and, with --queries, "latency_ms_p50",
     "latency_ms_p95"). Peak RSS of both is measured from outside (wait4 rusage of the child).
 Ratios are anglevec / sentence-transformers for docs/s and ST / anglevec for latency (> 1 = anglevec faster).
---quick: 200 texts per set, 50 queries.
+--quick: 100 texts per set, 20 queries.
 
     python benchmarks/cases/embed.py [--quick]   →  benchmarks/out/embed.json
 """
@@ -129,10 +129,10 @@ def main() -> None:
         st_worker(args.texts, args.queries, args.limit, args.query_limit)
         return
     build_sets()
-    limit = 200 if args.quick else 10**9
-    query_limit = 50 if args.quick else 200
+    limit = 100 if args.quick else 10**9
+    query_limit = 20 if args.quick else 200
     res = Result("embed", "Embedding throughput: anglevec vs sentence-transformers (all-MiniLM-L6-v2, CPU, 2 threads)",
-                 "debian-pkgdesc text: " + "; ".join(f"{n}: {d}" for n, d in SETS.items()) + (" (QUICK: 200 per set)" if args.quick else ""),
+                 "debian-pkgdesc text: " + "; ".join(f"{n}: {d}" for n, d in SETS.items()) + (" (QUICK: 100 per set)" if args.quick else ""),
                  "bash benchmarks/run.sh embed" + (" --quick" if args.quick else ""))
     py = sys.executable
     results: dict[str, dict[str, dict]] = {"sentence-transformers": {}, "anglevec": {}}
@@ -148,7 +148,7 @@ def main() -> None:
         for system, cmd in (("sentence-transformers", st_cmd), ("anglevec", av_cmd)):
             if system == "anglevec" and not BENCH_BIN.exists():
                 if name == "short":
-                    res.missing(f"anglevec: {BENCH_BIN} not built (swift build -c release --product Bench)")
+                    res.missing(f"anglevec: {BENCH_BIN.relative_to(ROOT)} not built (swift build -c release --product Bench)")
                 continue
             try:
                 out, rss = run_child(cmd)

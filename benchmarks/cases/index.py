@@ -180,8 +180,10 @@ def main():
         a.n, a.nq = 5000, 200
     missing, notes = [], []
     if not a.no_build:
-        subprocess.run(["swift", "build", "-c", "release", "--product", "Bench"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        b = subprocess.run(["swift", "build", "-c", "release", "--product", "Bench"], cwd=ROOT,
+                           capture_output=True, text=True)
+        if b.returncode != 0:
+            sys.exit("swift build -c release --product Bench failed:\n" + (b.stdout + b.stderr)[-3000:])
 
     datasets = []
     if a.real and os.path.exists(a.real):

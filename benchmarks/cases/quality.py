@@ -7,7 +7,7 @@ Rows (nDCG@10, Recall@100, MRR@10 over the 1,000 test queries; exact search, cos
   anglevec end to end (`anglevec init/add/query` on the same corpus) when the CLI supports it
 Plus the 2D-Matryoshka grid of the default model (encoder truncated to 2..6 layers × first 32..384
 dimensions, mean pooling, renormalised) and Spearman's rho on Lee 2005 / SimLex-999 / WordSim-353.
-Not a timing benchmark. --quick: 200 queries against their documents + 2,000 seeded other documents.
+Not a timing benchmark. --quick: 100 queries against their documents + 900 seeded other documents.
 
     python benchmarks/cases/quality.py [--quick]   →  benchmarks/out/quality.json
 """
@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import embeddings  # noqa: E402
 from bm25 import BM25Okapi, tokenize  # noqa: E402
-from common import CLI_BIN, PKGDESC, RETRIEVAL_PROMPT, STS, Result, manifest_hashes, read_jsonl, load_beir  # noqa: E402
+from common import CLI_BIN, PKGDESC, ROOT, RETRIEVAL_PROMPT, STS, Result, manifest_hashes, read_jsonl, load_beir  # noqa: E402
 from metrics import retrieval_metrics, spearman  # noqa: E402
 
 LAYERS = [2, 3, 4, 5, 6]
@@ -62,7 +62,7 @@ def fill(template, **kw):
 def anglevec_end_to_end(corpus, queries, qids, res: Result):
     """Runs the CLI on the same corpus; returns metrics or None (reported as missing, with the reason)."""
     if not CLI_BIN.exists():
-        res.missing(f"anglevec end to end: {CLI_BIN} not built (swift build -c release --product anglevec)")
+        res.missing(f"anglevec end to end: {CLI_BIN.relative_to(ROOT)} not built (swift build -c release --product anglevec)")
         return None
     help_text = subprocess.run([str(CLI_BIN), "--help"], capture_output=True, text=True, timeout=60)
     usage = help_text.stdout + help_text.stderr
@@ -122,10 +122,10 @@ def main() -> None:
     qids = sorted(queries)
     if args.quick:
         rng = random.Random(1)
-        qids = sorted(rng.sample(qids, 200))
+        qids = sorted(rng.sample(qids, 100))
         keep = {d for q in qids for d in qrels[q]}
         others = [d["_id"] for d in corpus if d["_id"] not in keep]
-        keep |= set(rng.sample(others, 2000))
+        keep |= set(rng.sample(others, 900))
         corpus = [d for d in corpus if d["_id"] in keep]
         qrels = {q: qrels[q] for q in qids}
     doc_ids = [d["_id"] for d in corpus]
@@ -185,8 +185,9 @@ def main() -> None:
             res.missing(f"similarity set {name}: {path} not built (python benchmarks/builders/graded_similarity.py)")
             continue
         pairs = read_jsonl(path)
-        a = embeddings.encode([p["text1"] for p in pairs], f"sts-{name}-1")
-        b = embeddings.encode([p["text2"] for p in pairs], f"sts-{name}-2")
+        unique = sorted({p["text1"] for p in pairs} | {p["text2"] for p in pairs})  # Lee: 50 documents, 1,225 pairs
+        vectors = dict(zip(unique, embeddings.encode(unique, f"sts-{name}")))
+        a = np.stack([vectors[p["text1"]] for p in pairs]); b = np.stack([vectors[p["text2"]] for p in pairs])
         rho = spearman((a * b).sum(1), [p["label"] for p in pairs])
         sts_rows.append([title, len(pairs), round(rho, 4)])
     res.table("Spearman's rho, cosine vs human grades (all-MiniLM-L6-v2, sentence-transformers)", ["set", "pairs", "spearman"], sts_rows)

@@ -31,6 +31,15 @@ struct AddedTokens: Sendable {
         self.firstByte = firstByte
     }
 
+    /// The first index ≥ `index` where some added token could start (`bytes.count` if none).
+    func nextCandidate(_ bytes: UnsafeBufferPointer<UInt8>, from index: Int) -> Int {
+        firstByte.withUnsafeBufferPointer { firstByte in
+            var i = index
+            while i < bytes.count && !firstByte[Int(bytes[i])] { i += 1 }
+            return i
+        }
+    }
+
     /// The added token starting at byte `index`, if any.
     @inline(__always)
     func match(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Token? {

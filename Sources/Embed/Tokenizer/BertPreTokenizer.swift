@@ -18,20 +18,19 @@ struct BertPreTokenizer: PreTokenizer {
 
     func split(_ text: NormalizedText, into words: inout [Range<Int>]) {
         Self.bmpKinds.withUnsafeBufferPointer { kinds in
-            text.scalars.withUnsafeBufferPointer { scalars in
-                var wordStart = -1
-                for i in 0..<scalars.count {
-                    let s = scalars[i]
-                    let kind = s < 0x10000 ? Kind(rawValue: kinds[Int(s)])! : Self.kind(of: s)
-                    if kind == .other {
-                        if wordStart < 0 { wordStart = i }
-                        continue
-                    }
-                    if wordStart >= 0 { words.append(wordStart..<i); wordStart = -1 }
-                    if kind == .punctuation { words.append(i..<(i + 1)) }
+            let scalars = text.scalars, count = text.count
+            var wordStart = -1
+            for i in 0..<count {
+                let s = scalars[i]
+                let kind = s < 0x10000 ? Kind(rawValue: kinds[Int(s)])! : Self.kind(of: s)
+                if kind == .other {
+                    if wordStart < 0 { wordStart = i }
+                    continue
                 }
-                if wordStart >= 0 { words.append(wordStart..<scalars.count) }
+                if wordStart >= 0 { words.append(wordStart..<i); wordStart = -1 }
+                if kind == .punctuation { words.append(i..<(i + 1)) }
             }
+            if wordStart >= 0 { words.append(wordStart..<count) }
         }
     }
 }

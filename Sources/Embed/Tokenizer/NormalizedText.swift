@@ -1,24 +1,57 @@
 /// Text after normalization, as Unicode scalar values, each remembering which scalar of the
 /// original text it came from. That alignment is what turns a token's normalized span back into
 /// HF's `offset_mapping` (original start of its first scalar ..< original end of its last).
-/// Buffers are reused across calls (`removeAll(keepingCapacity:)`), so normalizing allocates
-/// only while a text is longer than any before it.
-struct NormalizedText {
-    var scalars: [UInt32] = []
+/// One per `encode` call, reused for every piece of the text: raw buffers that only grow, so
+/// appending is a capacity check and two stores (no per-scalar uniqueness checks).
+final class NormalizedText {
+    private(set) var scalars: UnsafeMutablePointer<UInt32>
     /// Index, in Unicode scalars of the original text, of each normalized scalar's source.
-    var sources: [Int32] = []
+    private(set) var sources: UnsafeMutablePointer<Int32>
+    private(set) var count = 0
+    private var capacity: Int
 
-    var count: Int { scalars.count }
+    init(capacity: Int = 1024) {
+        self.capacity = capacity
+        scalars = .allocate(capacity: capacity)
+        sources = .allocate(capacity: capacity)
+    }
 
-    mutating func removeAll() {
-        scalars.removeAll(keepingCapacity: true)
-        sources.removeAll(keepingCapacity: true)
+    deinit {
+        scalars.deallocate()
+        sources.deallocate()
+    }
+
+    func removeAll() { count = 0 }
+
+    /// Makes room for `extra` more scalars; `appendReserved` may then be called that many times.
+    @inline(__always)
+    func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(to: count + extra) }
+    }
+
+    private func grow(to minimum: Int) {
+        let newCapacity = max(minimum, capacity * 2)
+        let newScalars = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
+        let newSources = UnsafeMutablePointer<Int32>.allocate(capacity: newCapacity)
+        newScalars.update(from: scalars, count: count)
+        newSources.update(from: sources, count: count)
+        scalars.deallocate(); sources.deallocate()
+        scalars = newScalars; sources = newSources
+        capacity = newCapacity
+    }
+
+    /// Appends after a `reserve` that covers it.
+    @inline(__always)
+    func appendReserved(_ scalar: UInt32, source: Int) {
+        scalars[count] = scalar
+        sources[count] = Int32(truncatingIfNeeded: source)
+        count += 1
     }
 
     @inline(__always)
-    mutating func append(_ scalar: UInt32, source: Int) {
-        scalars.append(scalar)
-        sources.append(Int32(truncatingIfNeeded: source))
+    func append(_ scalar: UInt32, source: Int) {
+        reserve(1)
+        appendReserved(scalar, source: source)
     }
 }
 
@@ -39,20 +72,4 @@ func decodeUTF8Scalar(_ bytes: UnsafeBufferPointer<UInt8>, _ index: inout Int) -
     let v = (b0 & 0x07) << 18 | UInt32(bytes[index + 1] & 0x3F) << 12
         | UInt32(bytes[index + 2] & 0x3F) << 6 | UInt32(bytes[index + 3] & 0x3F)
     index += 4; return v
-}
-
-/// Appends the UTF-8 encoding of `scalar` to `bytes`.
-@inline(__always)
-func appendUTF8(_ scalar: UInt32, to bytes: inout [UInt8]) {
-    if scalar < 0x80 {
-        bytes.append(UInt8(scalar))
-    } else if scalar < 0x800 {
-        bytes.append(UInt8(0xC0 | scalar >> 6)); bytes.append(UInt8(0x80 | scalar & 0x3F))
-    } else if scalar < 0x10000 {
-        bytes.append(UInt8(0xE0 | scalar >> 12)); bytes.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-        bytes.append(UInt8(0x80 | scalar & 0x3F))
-    } else {
-        bytes.append(UInt8(0xF0 | scalar >> 18)); bytes.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-        bytes.append(UInt8(0x80 | scalar >> 6 & 0x3F)); bytes.append(UInt8(0x80 | scalar & 0x3F))
-    }
 }

@@ -13,13 +13,17 @@ public enum TokenizerLoader {
         let tokenizerJSON = modelFolder.appendingPathComponent("tokenizer.json")
         let vocabTXT = modelFolder.appendingPathComponent("vocab.txt")
         let limit = try maxLength ?? maxSequenceLength(in: modelFolder)
+        let pipeline: TokenizerPipeline
         if FileManager.default.fileExists(atPath: tokenizerJSON.path) {
-            return try TokenizerJSON.load(tokenizerJSON, maxLength: limit, config: try tokenizerConfig(in: modelFolder))
+            pipeline = try TokenizerJSON.load(tokenizerJSON, maxLength: limit, config: try tokenizerConfig(in: modelFolder))
+        } else if FileManager.default.fileExists(atPath: vocabTXT.path) {
+            pipeline = try loadVocabularyFile(vocabTXT, maxLength: limit, config: try tokenizerConfig(in: modelFolder))
+        } else {
+            throw TokenizerError.missingTokenizer(folder: modelFolder.path)
         }
-        if FileManager.default.fileExists(atPath: vocabTXT.path) {
-            return try loadVocabularyFile(vocabTXT, maxLength: limit, config: try tokenizerConfig(in: modelFolder))
-        }
-        throw TokenizerError.missingTokenizer(folder: modelFolder.path)
+        // sentence-transformers lowercases input first when its config says so.
+        let sbert = try readJSONObjectIfPresent(modelFolder.appendingPathComponent("sentence_bert_config.json"))
+        return sbert?["do_lower_case"] as? Bool == true ? pipeline.lowercasingInput() : pipeline
     }
 
     /// The model's real sequence limit, as sentence-transformers decides it:

@@ -19,6 +19,20 @@ public final class TokenizerPipeline: Tokenizer {
     public let maxLength: Int
     public let padId: Int32
 
+    /// This pipeline with sentence-transformers' `do_lower_case`: a `Lowercase` normalizer
+    /// in front of the tokenizer's own.
+    func lowercasingInput() -> TokenizerPipeline {
+        let lowered: any Normalizer
+        if let bert = normalizer as? BertNormalizer {
+            lowered = BertNormalizer(cleanText: bert.cleanText, handleChineseChars: bert.handleChineseChars,
+                                     stripAccents: bert.stripAccents, lowercase: bert.lowercase, lowercaseFirst: true)
+        } else {
+            lowered = BertNormalizer(cleanText: false, handleChineseChars: false, stripAccents: false, lowercase: true)
+        }
+        return TokenizerPipeline(addedTokens: addedTokens, normalizer: lowered, preTokenizer: preTokenizer, model: model,
+                                 postProcessor: postProcessor, specialIds: specialIds, maxLength: maxLength, padId: padId)
+    }
+
     init(addedTokens: AddedTokens, normalizer: any Normalizer, preTokenizer: any PreTokenizer,
          model: any TokenizerModel, postProcessor: any PostProcessor, specialIds: Set<Int32>,
          maxLength: Int, padId: Int32) {
@@ -92,7 +106,9 @@ public final class TokenizerPipeline: Tokenizer {
             var state = EncodeState()
             var segmentStart = 0, i = 0
             if !addedTokens.isEmpty {
-                while i < bytes.count {
+                while true {
+                    i = addedTokens.nextCandidate(bytes, from: i)
+                    if i >= bytes.count { break }
                     guard let added = addedTokens.match(bytes, at: i) else { i += 1; continue }
                     var matchStart = i, matchEnd = i + added.bytes.count, scalars = added.scalarCount
                     if added.lstrip {
@@ -142,10 +158,10 @@ public final class TokenizerPipeline: Tokenizer {
             state.normalized.removeAll()
             state.words.removeAll(keepingCapacity: true)
             state.scalarIndex += normalizer.normalize(UnsafeBufferPointer(rebasing: bytes[start..<end]),
-                                                      firstScalar: state.scalarIndex, into: &state.normalized)
+                                                      firstScalar: state.scalarIndex, into: state.normalized)
             preTokenizer.split(state.normalized, into: &state.words)
             for word in state.words {
-                model.tokenize(state.normalized, word: word, scratch: &state.scratch, into: &tokens)
+                model.tokenize(state.normalized, word: word, scratch: state.scratch, into: &tokens)
                 if tokens.count >= limit { return }
             }
             start = end

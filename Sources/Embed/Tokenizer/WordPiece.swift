@@ -51,7 +51,7 @@ struct WordPiece: TokenizerModel {
         id >= 0 && Int(id) < tokens.count ? tokens[Int(id)] : nil
     }
 
-    func tokenize(_ text: NormalizedText, word: Range<Int>, scratch: inout ModelScratch, into output: inout TokenSequence) {
+    func tokenize(_ text: NormalizedText, word: Range<Int>, scratch: ModelScratch, into output: inout TokenSequence) {
         let n = word.count
         guard n > 0 else { return }
         let sources = text.sources
@@ -60,42 +60,32 @@ struct WordPiece: TokenizerModel {
             output.append(unknownId, wordSpan)
             return
         }
-        scratch.bytes.removeAll(keepingCapacity: true)
-        scratch.scalarStarts.removeAll(keepingCapacity: true)
-        for k in word {
-            scratch.scalarStarts.append(Int32(scratch.bytes.count))
-            appendUTF8(text.scalars[k], to: &scratch.bytes)
-        }
-        scratch.scalarStarts.append(Int32(scratch.bytes.count))
+        _ = scratch.encode(text.scalars + word.lowerBound, count: n)
+        let bytes = UnsafePointer(scratch.bytes), starts = UnsafePointer(scratch.scalarStarts)
 
         let produced = output.count
-        let matchedAll = scratch.bytes.withUnsafeBufferPointer { bytes -> Bool in
-            scratch.scalarStarts.withUnsafeBufferPointer { starts -> Bool in
-                let base = bytes.baseAddress!
-                var start = 0
-                while start < n {
-                    let table = start == 0 ? wordStarts : continuations
-                    let startByte = Int(starts[start])
-                    var end = n
-                    // Skip candidates longer than any vocabulary entry.
-                    while end > start && Int(starts[end]) - startByte > table.maxKeyLength { end -= 1 }
-                    var id: Int32 = -1
-                    while end > start {
-                        id = table.id(base + startByte, count: Int(starts[end]) - startByte)
-                        if id >= 0 { break }
-                        end -= 1
-                    }
-                    if id < 0 { return false }
-                    let first = word.lowerBound + start, last = word.lowerBound + end - 1
-                    output.append(id, Int(sources[first])..<(Int(sources[last]) + 1))
-                    start = end
-                }
-                return true
+        var start = 0
+        while start < n {
+            let table = start == 0 ? wordStarts : continuations
+            let startByte = Int(starts[start])
+            var end = n
+            // Skip candidates longer than any vocabulary entry.
+            while end > start && Int(starts[end]) - startByte > table.maxKeyLength { end -= 1 }
+            var id: Int32 = -1
+            while end > start {
+                id = table.id(bytes + startByte, count: Int(starts[end]) - startByte)
+                if id >= 0 { break }
+                end -= 1
             }
-        }
-        if !matchedAll {
-            output.removeLast(output.count - produced)
-            output.append(unknownId, wordSpan)
+            if id < 0 {
+                // Some part is not in the vocabulary: the whole word is unknown.
+                output.removeLast(output.count - produced)
+                output.append(unknownId, wordSpan)
+                return
+            }
+            let first = word.lowerBound + start, last = word.lowerBound + end - 1
+            output.append(id, Int(sources[first])..<(Int(sources[last]) + 1))
+            start = end
         }
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 /// enlarged with `mdb_env_set_mapsize` and the whole body run again. A process-local
 /// reader/writer lock guarantees no transaction of this process is open while the map is
 /// resized (LMDB's requirement); transactions hold it shared.
-public final class Environment: @unchecked Sendable {
+public final class LMDBEnvironment: @unchecked Sendable {
     /// The LMDB handle; closed in `deinit`.
     let handle: OpaquePointer
     /// The directory (or file with `MDB_NOSUBDIR`) the environment lives in.
@@ -22,17 +22,18 @@ public final class Environment: @unchecked Sendable {
 
     /// Opens (creating the files when writable) the environment at `path`.
     /// - Parameters:
-    ///   - mapSize: initial map size in bytes; an existing larger map is kept.
+    ///   - mapSize: map size in bytes; nil keeps the size recorded in an existing file (LMDB's
+    ///     default for a new one). A size below the data already stored is rounded up to it.
     ///   - maxMapSize: the limit automatic growth stops at.
     ///   - maxDatabases: the number of named databases that may be opened.
-    public init(path: String, readOnly: Bool, mapSize: Int, maxMapSize: Int, maxDatabases: UInt32) throws {
+    public init(path: String, readOnly: Bool, mapSize: Int?, maxMapSize: Int, maxDatabases: UInt32) throws {
         var env: OpaquePointer?
         try check(mdb_env_create(&env), "mdb_env_create")
         guard let env else { throw LMDBError(code: EINVAL, operation: "mdb_env_create") }
         var ok = false
         defer { if !ok { mdb_env_close(env) } }
         try check(mdb_env_set_maxdbs(env, maxDatabases), "mdb_env_set_maxdbs")
-        try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize(\(mapSize))")
+        if let mapSize { try check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize(\(mapSize))") }
         try check(mdb_env_set_maxreaders(env, 510), "mdb_env_set_maxreaders")
         var flags = UInt32(MDB_NOTLS)
         if readOnly { flags |= UInt32(MDB_RDONLY) }
@@ -45,7 +46,7 @@ public final class Environment: @unchecked Sendable {
         handle = env
         self.path = path
         self.readOnly = readOnly
-        self.maxMapSize = max(maxMapSize, mapSize)
+        self.maxMapSize = maxMapSize
         resizeLock = .allocate(capacity: 1)
         pthread_rwlock_init(resizeLock, nil)
         ok = true
@@ -80,7 +81,7 @@ public final class Environment: @unchecked Sendable {
 
     /// Runs `body` in a read-only transaction (a consistent snapshot), aborted on return.
     /// Keep it short: an open reader pins the pages of its snapshot.
-    public func read<T>(_ body: (Transaction) throws -> T) throws -> T {
+    public func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
         let txn = try begin(readOnly: true)
         // Committing (not aborting) a read transaction keeps database handles it opened.
         defer { txn.finishRead(); pthread_rwlock_unlock(resizeLock) }
@@ -91,7 +92,7 @@ public final class Environment: @unchecked Sendable {
     /// Only one write transaction runs at a time across all processes (LMDB's writer lock).
     /// On `MDB_MAP_FULL` the transaction is aborted, the map doubled (up to `maxMapSize`) and
     /// `body` run again from scratch, so `body` must derive everything from the transaction.
-    public func write<T>(_ body: (Transaction) throws -> T) throws -> T {
+    public func write<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
         precondition(!readOnly, "write transaction on a read-only environment")
         while true {
             let txn = try begin(readOnly: false)
@@ -114,12 +115,12 @@ public final class Environment: @unchecked Sendable {
 
     /// Begins a transaction holding the resize lock shared; handles `MDB_MAP_RESIZED`
     /// (another process grew the map) by adopting the new size and retrying.
-    private func begin(readOnly: Bool) throws -> Transaction {
+    private func begin(readOnly: Bool) throws -> LMDBTransaction {
         while true {
             pthread_rwlock_rdlock(resizeLock)
             var txn: OpaquePointer?
             let rc = mdb_txn_begin(handle, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn)
-            if rc == MDB_SUCCESS, let txn { return Transaction(handle: txn, readOnly: readOnly) }
+            if rc == MDB_SUCCESS, let txn { return LMDBTransaction(handle: txn, readOnly: readOnly) }
             pthread_rwlock_unlock(resizeLock)
             if rc == MDB_MAP_RESIZED {
                 try resize(to: 0)  // 0: adopt the size another process recorded
@@ -131,6 +132,9 @@ public final class Environment: @unchecked Sendable {
 
     /// Doubles the map (at least +64 MiB), bounded by `maxMapSize`; rethrows `error` at the limit.
     private func grow(_ error: LMDBError) throws {
+        // Readers killed since we opened may pin old pages that could otherwise be reused.
+        var dead: Int32 = 0
+        _ = mdb_reader_check(handle, &dead)
         let current = mapSize
         guard current < maxMapSize else { throw error }
         let target = min(maxMapSize, max(current * 2, current + 64 << 20))
@@ -148,12 +152,12 @@ public final class Environment: @unchecked Sendable {
 
     /// Opens the named database in `txn` (creating it when `create` and the transaction writes).
     /// Returns nil when it does not exist and `create` is false.
-    public func openDatabase(_ name: String, in txn: Transaction, create: Bool) throws -> Database? {
+    public func openDatabase(_ name: String, in txn: LMDBTransaction, create: Bool) throws -> LMDBDatabase? {
         var dbi: MDB_dbi = 0
         let rc = mdb_dbi_open(txn.handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "mdb_dbi_open(\(name))")
-        return Database(dbi: dbi, name: name)
+        return LMDBDatabase(dbi: dbi, name: name)
     }
 
     /// Writes a compacted copy (`MDB_CP_COMPACT`: free pages omitted, pages renumbered) into

@@ -1,10 +1,10 @@
 import CLMDB
 
 /// An LMDB cursor (`MDB_cursor`) positioned on one key/value pair of a database.
-/// Obtain one with `Transaction.withCursor(_:_:)`; it is closed when that closure returns.
-public struct Cursor {
+/// Obtain one with `LMDBTransaction.withCursor(_:_:)`; it is closed when that closure returns.
+public struct LMDBCursor {
     let handle: OpaquePointer
-    let db: Database
+    let db: LMDBDatabase
 
     /// A key/value pair; both buffers point into the map and live as long as the transaction.
     public typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)

@@ -1,10 +1,10 @@
 import CLMDB
 import Foundation
 
-/// An LMDB transaction (`MDB_txn`). Created by `Environment.read(_:)` / `write(_:)`, which
+/// An LMDB transaction (`MDB_txn`). Created by `LMDBEnvironment.read(_:)` / `write(_:)`, which
 /// commit or abort it; a transaction is only valid inside that closure. Values returned by
 /// `get` point into the memory map and are valid until the transaction ends.
-public final class Transaction {
+public final class LMDBTransaction {
     let handle: OpaquePointer
     /// True for a read-only snapshot.
     public let readOnly: Bool
@@ -35,7 +35,7 @@ public final class Transaction {
     public var id: Int { mdb_txn_id(handle) }
 
     /// The value stored under `key`, or nil. The buffer points into the map (zero-copy).
-    public func get(_ db: Database, _ key: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
+    public func get(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val()
         let rc = mdb_get(handle, db.dbi, &k, &v)
@@ -45,14 +45,14 @@ public final class Transaction {
     }
 
     /// `get` with a byte-array key.
-    public func get(_ db: Database, _ key: [UInt8]) throws -> UnsafeRawBufferPointer? {
+    public func get(_ db: LMDBDatabase, _ key: [UInt8]) throws -> UnsafeRawBufferPointer? {
         try key.withUnsafeBytes { try get(db, $0) }
     }
 
     /// Stores `value` under `key`. `flags`: `MDB_APPEND` (key sorts after every key: no page
     /// splits, full pages), `MDB_NOOVERWRITE`... Returns false when `MDB_NOOVERWRITE` found the key.
     @discardableResult
-    public func put(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, flags: Int32 = 0) throws -> Bool {
+    public func put(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, flags: Int32 = 0) throws -> Bool {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         let rc = mdb_put(handle, db.dbi, &k, &v, UInt32(flags))
@@ -63,12 +63,12 @@ public final class Transaction {
 
     /// `put` with byte-array key and value.
     @discardableResult
-    public func put(_ db: Database, _ key: [UInt8], _ value: [UInt8], flags: Int32 = 0) throws -> Bool {
+    public func put(_ db: LMDBDatabase, _ key: [UInt8], _ value: [UInt8], flags: Int32 = 0) throws -> Bool {
         try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try put(db, k, v, flags: flags) } }
     }
 
     /// Reserves `size` bytes under `key` (`MDB_RESERVE`) and lets `fill` write them in place.
-    public func putReserved(_ db: Database, _ key: UnsafeRawBufferPointer, size: Int, flags: Int32 = 0,
+    public func putReserved(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, size: Int, flags: Int32 = 0,
                             fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: size, mv_data: nil)
@@ -78,7 +78,7 @@ public final class Transaction {
 
     /// Deletes `key`; returns false when it was absent.
     @discardableResult
-    public func delete(_ db: Database, _ key: UnsafeRawBufferPointer) throws -> Bool {
+    public func delete(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer) throws -> Bool {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         let rc = mdb_del(handle, db.dbi, &k, nil)
         if rc == MDB_NOTFOUND { return false }
@@ -88,22 +88,22 @@ public final class Transaction {
 
     /// `delete` with a byte-array key.
     @discardableResult
-    public func delete(_ db: Database, _ key: [UInt8]) throws -> Bool {
+    public func delete(_ db: LMDBDatabase, _ key: [UInt8]) throws -> Bool {
         try key.withUnsafeBytes { try delete(db, $0) }
     }
 
     /// `mdb_stat` of one database (entries, depth, page counts).
-    public func stat(_ db: Database) throws -> MDB_stat {
+    public func stat(_ db: LMDBDatabase) throws -> MDB_stat {
         var st = MDB_stat()
         try check(mdb_stat(handle, db.dbi, &st), "mdb_stat(\(db.name))")
         return st
     }
 
     /// Runs `body` with a cursor on `db`, closed when `body` returns.
-    public func withCursor<T>(_ db: Database, _ body: (Cursor) throws -> T) throws -> T {
+    public func withCursor<T>(_ db: LMDBDatabase, _ body: (LMDBCursor) throws -> T) throws -> T {
         var c: OpaquePointer?
         try check(mdb_cursor_open(handle, db.dbi, &c), "mdb_cursor_open(\(db.name))")
-        let cursor = Cursor(handle: c!, db: db)
+        let cursor = LMDBCursor(handle: c!, db: db)
         defer { mdb_cursor_close(c) }
         return try body(cursor)
     }
