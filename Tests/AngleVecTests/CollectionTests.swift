@@ -94,18 +94,32 @@ final class CollectionTests: XCTestCase {
         let expected = try collection!.query("command line tool", k: 8, exact: true)
         collection = nil
 
-        let replayed = try Collection.open(at: temp.path("c"), readOnly: true)
-        XCTAssertEqual(replayed.indexOrigin, "snapshot + 14 replayed changes")
-        XCTAssertEqual(try replayed.stats().indexVectors, 34)
-        XCTAssertEqual(ids(try replayed.query("command line tool", k: 8)), ids(expected))
+        do {  // (a read-only handle must be closed before a read-write one opens in the same process)
+            let replayed = try Collection.open(at: temp.path("c"), readOnly: true)
+            XCTAssertEqual(replayed.indexOrigin, "snapshot + 14 replayed changes")
+            XCTAssertEqual(try replayed.stats().indexVectors, 34)
+            XCTAssertEqual(ids(try replayed.query("command line tool", k: 8)), ids(expected))
+        }
 
         // Missing snapshot: rebuilt from the store.
         let snapshot = temp.path("c").appendingPathComponent("index-full.hnsw")
         try FileManager.default.removeItem(at: snapshot)
-        let rebuilt = try Collection.open(at: temp.path("c"))
-        XCTAssertTrue(rebuilt.indexOrigin.hasPrefix("rebuilt from the store (no snapshot"), rebuilt.indexOrigin)
-        XCTAssertEqual(ids(try rebuilt.query("command line tool", k: 8)), ids(expected))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: snapshot.path), "a writer saves what it rebuilt")
+        do {
+            let rebuilt = try Collection.open(at: temp.path("c"))
+            XCTAssertTrue(rebuilt.indexOrigin.hasPrefix("rebuilt from the store (no snapshot"), rebuilt.indexOrigin)
+            XCTAssertEqual(ids(try rebuilt.query("command line tool", k: 8)), ids(expected))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: snapshot.path), "a writer saves what it rebuilt")
+            // A stale snapshot whose missing changes were pruned from the store's log cannot be replayed: rebuilt.
+            try rebuilt.upsert([Document(id: "late", text: "a late document about command line tools")], saveIndex: false)
+            try rebuilt.store.pruneChanges(through: try rebuilt.store.lastSeq())
+        }
+        do {
+            let pruned = try Collection.open(at: temp.path("c"))
+            XCTAssertTrue(pruned.indexOrigin.contains("pruned"), pruned.indexOrigin)
+            XCTAssertEqual(try pruned.stats().indexVectors, 35)
+            XCTAssertEqual(try pruned.query("a late document about command line tools", k: 1).first?.id, "late")
+            try pruned.delete(ids: ["late"])
+        }
 
         // Corrupt snapshot (a flipped byte in the body): detected and rebuilt, never trusted.
         var bytes = try Data(contentsOf: snapshot)

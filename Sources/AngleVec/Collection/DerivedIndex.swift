@@ -80,8 +80,8 @@ final class DerivedIndex: @unchecked Sendable {
         let replayed: Int
         do {
             replayed = try catchUpLocked()
-        } catch RebuildNeeded.generationChanged {
-            try rebuildLocked(reason: "the active vector generation changed")
+        } catch let reason as RebuildNeeded {
+            try rebuildLocked(reason: reason.description)
             return
         }
         let documents = try store.count()
@@ -92,7 +92,19 @@ final class DerivedIndex: @unchecked Sendable {
         origin = .snapshot(replayed: replayed)
     }
 
-    private enum RebuildNeeded: Error { case generationChanged }
+    /// Replay cannot bring the graph up to date.
+    private enum RebuildNeeded: Error, CustomStringConvertible {
+        case generationChanged
+        /// The change log was pruned past the graph's sequence (`CollectionStore.pruneChanges`).
+        case changesPruned(after: UInt64, firstAvailable: UInt64?)
+        var description: String {
+            switch self {
+            case .generationChanged: return "the active vector generation changed"
+            case let .changesPruned(after, first):
+                return "changes after \(after) were pruned from the store's log" + (first.map { " (the oldest left is \($0))" } ?? "")
+            }
+        }
+    }
 
     private func setCurrent(_ index: HNSWIndex) {
         referenceLock.lock(); current = index; referenceLock.unlock()
@@ -120,7 +132,7 @@ final class DerivedIndex: @unchecked Sendable {
         // Writes committed while scanning are replayed (idempotent: labels are set to their current vectors).
         do {
             _ = try catchUpLocked()
-        } catch RebuildNeeded.generationChanged {
+        } catch is RebuildNeeded {
             try rebuildLocked(reason: reason)
             return
         }
@@ -137,8 +149,8 @@ final class DerivedIndex: @unchecked Sendable {
         syncLock.lock(); defer { syncLock.unlock() }
         do {
             return try catchUpLocked()
-        } catch RebuildNeeded.generationChanged {
-            try rebuildLocked(reason: "the active vector generation changed")
+        } catch let reason as RebuildNeeded {
+            try rebuildLocked(reason: reason.description)
             return 0
         }
     }
@@ -148,8 +160,16 @@ final class DerivedIndex: @unchecked Sendable {
         var applied = 0
         while true {
             // Changes and the vectors they lead to, read in one transaction: a consistent state.
+            let since = index.changeSequence
             let (changes, updates) = try store.read { snapshot -> ([Change], [(UInt64, [Float]?)]) in
-                let changes = try snapshot.changes(since: index.changeSequence, limit: 4096)
+                let changes = try snapshot.changes(since: since, limit: 4096)
+                // A gap means entries were pruned before this graph applied them: replay would miss them.
+                if let first = changes.first, first.seq != since + 1 {
+                    throw RebuildNeeded.changesPruned(after: since, firstAvailable: first.seq)
+                }
+                if changes.isEmpty, try snapshot.lastSeq() > since {
+                    throw RebuildNeeded.changesPruned(after: since, firstAvailable: nil)
+                }
                 var seen = Set<UInt64>()
                 var updates: [(UInt64, [Float]?)] = []
                 for change in changes {
