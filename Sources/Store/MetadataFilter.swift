@@ -18,7 +18,7 @@ import Foundation
 /// `key` is a top-level key or a dotted path through nested objects (`author.name`); keys
 /// that contain `.` or operator characters cannot be addressed by the string syntax (build
 /// `Clause` values directly instead). Operands: `"quoted"` is always a string (JSON escapes);
-/// `true`/`false`/`null` are those JSON literals; an unquoted number (`2020`, `-1.5`) matches
+/// `true`/`false`/`null` are those JSON literals; an unquoted JSON number (`2020`, `-1.5`) matches
 /// the number or the string spelled exactly so; anything else is a string, trimmed of spaces.
 /// Numbers compare numerically (`2020` = `2020.0`); strings compare exactly (case-sensitive).
 public struct MetadataFilter: Equatable, Sendable, CustomStringConvertible {
@@ -204,11 +204,19 @@ public struct MetadataFilter: Equatable, Sendable, CustomStringConvertible {
         case "null": return .null
         default: break
         }
-        if let d = Double(text), d.isFinite, text.first.map({ $0.isNumber || $0 == "-" || $0 == "." || $0 == "+" }) == true {
-            return .number(d)
-        }
+        if let d = jsonNumber(text) { return .number(d) }
         guard !text.isEmpty else { throw MetadataFilterError(clause: clause, reason: "missing value") }
         return .string(text)
+    }
+
+    /// `text` as a number when it is spelled as a JSON number (`12`, `-1.5`, `2e3`; not `0x10`, `inf`, `+1`).
+    static func jsonNumber(_ text: String) -> Double? {
+        var t = text
+        return t.withUTF8 { buf -> Double? in
+            var p = JSONParser(bytes: UnsafeRawBufferPointer(buf))
+            guard let d = try? p.number(), p.i == buf.count, d.isFinite else { return nil }
+            return d
+        }
     }
 
     /// Candidates an operand stands for: an unquoted number also matches its spelling as a string.

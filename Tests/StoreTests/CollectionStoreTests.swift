@@ -100,6 +100,7 @@ final class CollectionStoreTests: XCTestCase {
         XCTAssertNil(try store.vector(internalID: 0))
         XCTAssertEqual(try store.vector(internalID: 1), vec(1, 8, salt: 9))
         assertThrowsStoreError(try store.upsert([doc(4), doc(4)])) { $0 == .duplicateID("doc-4") }
+        XCTAssertEqual(try store.verify(), [])
     }
 
     func testDeleteByIDsThenReAdd() throws {
@@ -120,6 +121,7 @@ final class CollectionStoreTests: XCTestCase {
         let ops = try store.changes(since: 0).map { "\($0.operation)\($0.internalID)" }
         XCTAssertEqual(ops, ["add0", "add1", "add2", "add3", "add4", "delete1", "delete3", "add5"])
         XCTAssertEqual(try store.scan(limit: 100).map(\.document.id), ["doc-0", "doc-2", "doc-4", "doc-1"])
+        XCTAssertEqual(try store.verify(), [])
     }
 
     func testDeleteWhereAndMatchingIDs() throws {
@@ -261,6 +263,28 @@ final class CollectionStoreTests: XCTestCase {
             guard case .schemaTooNew(_, let found, let supported) = e else { return false }
             return found == 99 && supported == CollectionStore.supportedSchemaVersion && "\(e)".contains("upgrade")
         }
+    }
+
+    func testVerifyFindsDamage() throws {
+        let url = makeTempDirectory(self)
+        do {
+            let store = try CollectionStore.create(at: url, config: testConfig())
+            try store.add((0..<10).map { doc($0) })
+            XCTAssertEqual(try store.verify(), [])
+        }
+        do {  // Damage it behind the store's back: drop one external id, and one document but not its vector.
+            let env = try LMDBEnvironment(path: url.path, readOnly: false, mapSize: nil, maxMapSize: 1 << 30, maxDatabases: 8)
+            try env.write { txn in
+                let ids = try env.openDatabase("ids", in: txn, create: false)!
+                let docs = try env.openDatabase("docs", in: txn, create: false)!
+                try txn.delete(ids, Array("doc-3".utf8))
+                try txn.delete(docs, withUnsafeBytes(of: UInt64(5).bigEndian) { Array($0) })
+                try txn.delete(ids, Array("doc-5".utf8))
+            }
+        }
+        let problems = try CollectionStore.open(at: url).verify()
+        XCTAssertTrue(problems.contains { $0.contains("'doc-3' is not indexed") }, "\(problems)")
+        XCTAssertTrue(problems.contains { $0.contains("vector of deleted document 5") }, "\(problems)")
     }
 
     func testModelMismatchNamesBothModels() throws {

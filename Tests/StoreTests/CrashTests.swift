@@ -120,6 +120,7 @@ final class CrashTests: XCTestCase {
             }
         }
         XCTAssertEqual(seq, UInt64(total))
+        XCTAssertEqual(try store.verify(), [])
     }
 
     func testReaderProcessNeverSeesAPartialBatch() throws {

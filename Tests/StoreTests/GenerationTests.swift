@@ -59,6 +59,7 @@ final class GenerationTests: XCTestCase {
         assertThrowsStoreError(try store.vector(internalID: 3, generation: 1)) { $0 == .noSuchGeneration(1) }
         assertThrowsStoreError(try store.setActiveGeneration(7)) { $0 == .noSuchGeneration(7) }
         XCTAssertEqual(try store.scanVectors(limit: 1000).ids.count, 100)
+        XCTAssertEqual(try store.verify(), [])
     }
 
     func testPutVectorsIntoActiveGenerationRecordsUpserts() throws {

@@ -33,6 +33,8 @@ final class MetadataFilterTests: XCTestCase {
         XCTAssertFalse(try m("year=\"2021\""), "a quoted operand is a string only")
         XCTAssertTrue(try m("title=\"a, b\""), "commas inside quotes do not split clauses")
         XCTAssertTrue(try m("tags=rust"), "= on an array matches an element")
+        XCTAssertEqual(try MetadataFilter(parsing: "x=0x10").clauses, [.equals(path: ["x"], .string("0x10"))], "only JSON numbers are numbers")
+        XCTAssertEqual(try MetadataFilter(parsing: "a.b>=-2.5e1").clauses, [.greaterOrEqual(path: ["a", "b"], -25)])
         XCTAssertTrue(try m("kéy=1"), "escaped keys are compared decoded")
         XCTAssertFalse(try m("lang=xx"), "with a duplicate key the last one wins")
     }
