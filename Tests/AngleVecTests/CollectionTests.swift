@@ -224,3 +224,30 @@ final class CollectionExportTests: XCTestCase {
         for (x, y) in zip(a, b) { XCTAssertEqual(x.score, y.score, accuracy: 1e-6) }
     }
 }
+
+final class CollectionCompactTests: XCTestCase {
+    func testCompactKeepsDocumentsAndDropsDeletedNodes() throws {
+        try Fixture.requireModel()
+        let temp = TemporaryDirectory()
+        let url = temp.path("c")
+        let docs = try Fixture.packages(24)
+        var expected: [String] = []
+        do {
+            let collection = try Collection.create(at: url, model: Fixture.minilm.path)
+            try collection.upsert(docs)
+            try collection.delete(ids: docs.prefix(12).map(\.id))
+            XCTAssertEqual(try collection.stats().indexDeletedNodes, 12)
+            expected = try collection.query("developer library", k: 5, exact: true).map(\.id)
+        }
+        let sizes = try Collection.compact(at: url)
+        XCTAssertLessThanOrEqual(sizes.after, sizes.before)
+        let compacted = try Collection.open(at: url)
+        let stats = try compacted.stats()
+        XCTAssertEqual(stats.documents, 12)
+        XCTAssertEqual(stats.indexVectors, 12)
+        XCTAssertEqual(stats.indexDeletedNodes, 0)
+        XCTAssertEqual(stats.indexOrigin, "snapshot (current)")
+        XCTAssertEqual(try compacted.query("developer library", k: 5).map(\.id), expected)
+        XCTAssertEqual(try compacted.get(id: docs[20].id)?.text, docs[20].text)
+    }
+}
