@@ -116,9 +116,23 @@ public enum AddCommand {
         var written = WriteSummary()
         // Snapshot once at the end (also after a failure: committed batches stay committed).
         defer { try? collection.saveIndex() }
-        let summary = try pipeline.run(progress: { progress.advance(by: $0) }) { batch in
-            written.merge(try collection.upsert(batch.map(Document.init), batchSize: batch.count, saveIndex: false))
+        var badVectors = 0
+        var summary = try pipeline.run(progress: { progress.advance(by: $0) }) { batch in
+            var records = batch
+            if options.skipInvalid {
+                // Precomputed vectors of the wrong size would fail the whole batch: skip them one by one.
+                let dims = collection.dimensions
+                records.removeAll { record in
+                    guard let v = record.vector, v.count != dims || !v.allSatisfy({ $0.isFinite }) else { return false }
+                    context.note("\(record.origin): skipped: vector has \(v.count) components, the collection's model has \(dims)")
+                    badVectors += 1
+                    return true
+                }
+            }
+            let documents = records.map(Document.init)
+            written.merge(try collection.upsert(documents, batchSize: max(1, documents.count), saveIndex: false))
         }
+        if badVectors > 0 { summary.skipped["bad vector", default: 0] += badVectors }
         progress.finish()
         let skippedTotal = summary.skipped.values.reduce(0, +)
         if skippedTotal > 0 {

@@ -130,6 +130,15 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertEqual(lines(r.out).first?["added"] as? Int, 3)
         XCTAssertEqual(lines(r.out).first?["skipped"] as? Int, 1)
+
+        // Precomputed vectors are checked against the collection's dimensions.
+        let vectors = folder.write("v.jsonl", "{\"id\": \"v1\", \"text\": \"short vector\", \"vector\": [0.5, 0.5]}\n")
+        r = try run(["add", db, vectors])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("'v1'") && r.err.contains("2 dimensions") && r.err.contains("384"), r.err)
+        r = try run(["add", db, vectors, "--skip-invalid", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual((lines(r.out).first?["skipped_by_reason"] as? [String: Int])?["bad vector"], 1)
     }
 
     func testBadInputsAndExitCodes() throws {
