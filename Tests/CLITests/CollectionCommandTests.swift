@@ -119,6 +119,28 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual(lines(r.out).first?["unchanged"] as? Int, 11)
     }
 
+    func testReaddedShorterDocumentLeavesNoStaleChunks() throws {
+        try initialize()
+        let sentence = "LMDB is a memory-mapped key-value store with ACID transactions and a B+tree layout. "
+        let long = folder.write("long.jsonl", "{\"id\": \"guide\", \"text\": \"\(String(repeating: sentence, count: 40))\"}\n")
+        var r = try run(["add", db, long, "--json", "--chunk-tokens", "64", "--chunk-overlap", "0"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let chunks = try XCTUnwrap(lines(r.out).first?["records"] as? Int)
+        XCTAssertGreaterThan(chunks, 3)
+        let short = folder.write("short.jsonl", "{\"id\": \"guide\", \"text\": \"\(String(repeating: sentence, count: 5))\"}\n")
+        r = try run(["add", db, short, "--json", "--chunk-tokens", "64", "--chunk-overlap", "0"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let fewer = try XCTUnwrap(lines(r.out).first?["records"] as? Int)
+        XCTAssertEqual(lines(r.out).first?["stale_chunks_removed"] as? Int, chunks - fewer)
+        XCTAssertEqual(lines(try run(["stats", db, "--json"]).out).first?["documents"] as? Int, fewer)
+        // Now short enough to be whole: every chunk goes, the document stays under its own id.
+        let tiny = folder.write("tiny.jsonl", "{\"id\": \"guide\", \"text\": \"LMDB in one line.\"}\n")
+        r = try run(["add", db, tiny, "--json"])
+        XCTAssertEqual(lines(r.out).first?["stale_chunks_removed"] as? Int, fewer)
+        let ids = lines(try run(["export", db]).out).map { $0["id"] as? String }
+        XCTAssertEqual(ids, ["guide"])
+    }
+
     func testMalformedLineCommitsNothing() throws {
         try initialize()
         let bad = folder.write("bad.jsonl", try sample(3) + "{\"id\": \"x\", \"text\": \n")
