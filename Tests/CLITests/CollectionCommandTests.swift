@@ -139,6 +139,13 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual(lines(r.out).first?["stale_chunks_removed"] as? Int, fewer)
         let ids = lines(try run(["export", db]).out).map { $0["id"] as? String }
         XCTAssertEqual(ids, ["guide"])
+        // Deleting a chunked document's id deletes its chunks.
+        r = try run(["add", db, long, "--json", "--chunk-tokens", "64", "--chunk-overlap", "0"])
+        r = try run(["delete", db, "guide", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out).first?["deleted"] as? Int, chunks)
+        XCTAssertEqual((lines(r.out).first?["missing"] as? [String])?.count, 0)
+        XCTAssertEqual(lines(try run(["stats", db, "--json"]).out).first?["documents"] as? Int, 0)
     }
 
     func testMalformedLineCommitsNothing() throws {
