@@ -148,6 +148,23 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual(lines(try run(["stats", db, "--json"]).out).first?["documents"] as? Int, 0)
     }
 
+    func testAnotherProcessReplaysChangesTheSnapshotMisses() throws {
+        try initialize()
+        let first = folder.write("a.jsonl", try sample(6))
+        XCTAssertEqual(try run(["add", db, first, "-q"]).code, 0)
+        let snapshot = URL(fileURLWithPath: db).appendingPathComponent("index-full.hnsw")
+        let old = try Data(contentsOf: snapshot)
+        let all = folder.write("b.jsonl", try sample(12))
+        XCTAssertEqual(try run(["add", db, all, "-q"]).code, 0)
+        try old.write(to: snapshot)  // as if the writer had been killed before saving the index
+        let stats = try XCTUnwrap(lines(try run(["stats", db, "--json"]).out).first)
+        XCTAssertEqual(stats["index_origin"] as? String, "snapshot + 6 replayed changes")
+        XCTAssertEqual(stats["index_vectors"] as? Int, 12)
+        // A document of the second batch (not in the old snapshot) is found.
+        let r = try run(["query", db, "terminal emulator which mimics old screens", "-k", "1", "--json"])
+        XCTAssertEqual(lines(r.out).first?["id"] as? String, "cool-retro-term", r.err)
+    }
+
     func testMalformedLineCommitsNothing() throws {
         try initialize()
         let bad = folder.write("bad.jsonl", try sample(3) + "{\"id\": \"x\", \"text\": \n")
