@@ -1,11 +1,12 @@
 import XCTest
 import Foundation
 @testable import CLIKit
+import AngleVec
 
 /// The built `anglevec` binary on temporary collections with the real default model.
 final class CollectionCommandTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let minilm = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/anglevec/models/all-MiniLM-L6-v2").path
+    static let minilm = ModelSource.home().appendingPathComponent("models/all-MiniLM-L6-v2").path
     static let tinyBert = repository.appendingPathComponent("Tests/Fixtures/encoder/tiny-bert-f32").path
 
     var folder: TemporaryFolder!
@@ -13,7 +14,8 @@ final class CollectionCommandTests: XCTestCase {
 
     override func setUpWithError() throws {
         guard FileManager.default.fileExists(atPath: CollectionCommandTests.minilm + "/model.safetensors") else {
-            throw XCTSkip("the default model is not installed (scripts/fetch-model.sh)")
+            XCTFail("the default model is not installed at \(CollectionCommandTests.minilm) (scripts/fetch-model.sh)")
+            throw CLIError.internal("no model")
         }
         folder = TemporaryFolder()
     }
