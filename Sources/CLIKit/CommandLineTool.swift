@@ -90,6 +90,26 @@ public enum AnglevecCommandLine {
         case let error as Chunker.ConfigurationError:
             stderr(prefix + error.description + "\n")
             return ExitCode.usage
+        case let error as CollectionError:
+            stderr(prefix + error.description + "\n")
+            if case .invalidOption = error { return ExitCode.usage }
+            return ExitCode.data
+        case let error as MetadataFilterError:
+            stderr(prefix + error.description + "\n")
+            return ExitCode.usage
+        case let error as StoreError:
+            // A path that is missing, not a collection, or bad documents: the user's input.
+            stderr(prefix + error.description + "\n")
+            switch error {
+            case .lmdb, .diskFull, .notWritable: return ExitCode.internal
+            default: return ExitCode.data
+            }
+        case let error as ModelLoadError:
+            stderr(prefix + error.description + "\n")
+            return ExitCode.data
+        case let error as IndexError:
+            stderr(prefix + error.description + "\n")
+            return ExitCode.internal
         default:
             stderr(prefix + "internal error: \(error)\n")
             return ExitCode.internal

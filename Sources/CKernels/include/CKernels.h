@@ -5,6 +5,7 @@
 #define CKERNELS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "CKernelsIndex.h"
 #ifdef __cplusplus
 extern "C" {
 #endif

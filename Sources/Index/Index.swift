@@ -1,1 +1,0 @@
-// Index: HNSW approximate nearest-neighbour search and its exact oracle.

@@ -1,2 +1,0 @@
-import XCTest
-final class IndexSmokeTests: XCTestCase { func testBuilds() {} }
