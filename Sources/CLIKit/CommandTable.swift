@@ -74,33 +74,8 @@ public enum CommandTable {
                       .value("queries", "FILE", help: "Queries to tune on (JSON Lines with 'text'); default: a sample of documents."),
                       CommonOptions.json, CommonOptions.quiet],
             handler: notAvailable),
-        Command(
-            name: "click", summary: "Record that a result was useful for a query (feedback for 'train').",
-            usage: "anglevec click [options] QUERY ID",
-            help: """
-            Clicks are stored in the database and exported as training pairs with 'train --from-clicks'.
-
-            Example:
-              anglevec click "reset password" doc-42
-            """,
-            options: [CommonOptions.db, .flag("negative", help: "Record the result as not useful."), CommonOptions.json, CommonOptions.quiet],
-            positionals: [PositionalSpec("QUERY", help: "The query text."), PositionalSpec("ID", help: "The id of the result.")],
-            handler: notAvailable),
-        Command(
-            name: "reindex", summary: "Rebuild the vector index (after changing the model or index settings).",
-            usage: "anglevec reindex [options]",
-            help: """
-            With --model, re-embeds every document with the new model first.
-
-            Examples:
-              anglevec reindex --m 32 --ef-construction 200
-              anglevec reindex --model ./tuned
-            """,
-            options: [CommonOptions.db, CommonOptions.model,
-                      .int("m", help: "HNSW links per node."),
-                      .int("ef-construction", help: "HNSW build breadth."),
-                      .int("dims", help: "Dimensions used by the coarse index (Matryoshka)."),
-                      CommonOptions.json, CommonOptions.quiet],
-            handler: notAvailable),
+        ClickCommand.click,
+        ClickCommand.clicks,
+        ReindexCommand.command,
     ]
 }
