@@ -39,6 +39,12 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def doc_text(doc: dict) -> str:
+    """A BEIR document as retrievers see it: title + " " + text (BEIR's sentence-transformers and
+    BM25 evaluations concatenate them the same way)."""
+    return (doc.get("title", "") + " " + doc["text"]).strip()
+
+
 def load_beir(folder: Path = PKGDESC, split: str = "test"):
     """(corpus, queries, qrels): corpus = list of {_id, text, ...}; queries = {qid: text} restricted to
     the split's qrels; qrels = {qid: {doc_id: grade}}."""

@@ -42,7 +42,7 @@ enum CollectionAccess {
     }
 
     /// A float as JSON with its shortest round-tripping decimal (0.1, not 0.10000000149011612).
-    static func number(_ x: Float) -> OrderedJSON { .double(Double("\(x)") ?? Double(x)) }
+    static func number(_ x: Float) -> OrderedJSON { Collection.jsonNumber(x) }
 
     static func vectorJSON(_ v: [Float]) -> OrderedJSON { .array(v.map(number)) }
 

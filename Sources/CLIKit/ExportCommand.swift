@@ -36,18 +36,8 @@ enum ExportCommand {
         }
         defer { try? out?.close() }
         var matrix: [Float] = []
-        var rows = 0
-        try collection.forEachDocument(includeVectors: withVectors || npyPath != nil) { docs in
-            var text = ""
-            for doc in docs {
-                var fields: [(String, OrderedJSON)] = [("id", .string(doc.id)), ("text", .string(doc.text)),
-                                                       ("metadata", CollectionAccess.metadata(doc.metadata))]
-                if withVectors, let v = doc.vector { fields.append(("vector", CollectionAccess.vectorJSON(v))) }
-                text += OrderedJSON.object(fields).description + "\n"
-                if npyPath != nil { matrix += doc.vector ?? [Float](repeating: .nan, count: collection.dimensions); rows += 1 }
-            }
+        let rows = try collection.exportJSONL(includeVectors: withVectors, vectors: npyPath == nil ? nil : { matrix += $0 }) { text in
             if let out { out.write(Data(text.utf8)) } else { context.stdout(text) }
-            return true
         }
         if let npyPath {
             try CollectionAccess.writeBinary(CollectionAccess.npy(rows: rows, dims: collection.dimensions, values: matrix), to: npyPath)

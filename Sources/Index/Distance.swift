@@ -34,14 +34,18 @@ public enum VectorStorage: UInt8, Sendable, CustomStringConvertible {
 /// The geometry of one index: dimensions, metric and storage, and the distance functions
 /// over raw codes. A value type with no references, so copying it into a hot loop is free.
 public struct VectorSpace: Sendable {
+    /// Length of every vector (any value ≥ 1; the Matryoshka views use 32…1024).
     public let dimensions: Int
+    /// How vectors are compared.
     public let metric: Metric
+    /// How vectors are held in memory.
     public let storage: VectorStorage
     /// Bytes of one stored vector code.
     public let codeBytes: Int
     /// Bytes of one prepared query (see `prepareQuery`).
     let queryBytes: Int
 
+    /// The space of `dimensions`-long vectors under `metric`, stored as `storage`.
     public init(dimensions: Int, metric: Metric, storage: VectorStorage = .f32) {
         self.dimensions = dimensions
         self.metric = metric

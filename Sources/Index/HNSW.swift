@@ -41,7 +41,9 @@ public struct HNSWParameters: Sendable {
 /// insertions (per-node locks, as hnswlib), deletions and updates. Adding the same label from two
 /// threads at once is the caller's race (the later vector wins or the graph links are slightly worse).
 public final class HNSWIndex: VectorIndex, @unchecked Sendable {
+    /// Dimensions, metric and storage of the vectors.
     public let space: VectorSpace
+    /// The parameters the index was built with.
     public let parameters: HNSWParameters
     let maxM: Int
     let maxM0: Int
@@ -253,7 +255,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
                 let node = cur
                 if locking { lockNode(node) }
                 let ll = linkList(node, level)
-                let n = Int(ll[0])
+                let n = min(Int(ll[0]), level == 0 ? maxM0 : maxM)
                 for j in 0..<n {
                     let cand = ll[1 + j]
                     let d = space.distance(query: q, code: code(cand))
@@ -298,7 +300,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             let cur = cand.topID
             cand.pop()
             let ll = (level0 + Int(cur) * stride).assumingMemoryBound(to: UInt32.self)
-            let n = Int(ll[0])
+            let n = min(Int(ll[0]), maxM0) // never trust a count past the row (mapped files)
             // Gather unvisited neighbours first and prefetch their vectors, so the memory
             // loads overlap instead of stalling one distance at a time.
             var g = 0
@@ -360,6 +362,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         return drain(ctx, k: k)
     }
 
+    /// `VectorIndex` search with the index's default `ef`.
     public func search(_ query: UnsafeBufferPointer<Float>, k: Int, filter: ((UInt64) -> Bool)?) throws -> [SearchResult] {
         try search(query, k: k, ef: nil, filter: filter)
     }

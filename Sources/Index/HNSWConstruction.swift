@@ -156,7 +156,7 @@ extension HNSWIndex {
             cand.pop()
             lockNode(cur)
             let ll = linkList(cur, level)
-            let n = Int(ll[0])
+            let n = min(Int(ll[0]), level == 0 ? maxM0 : maxM)
             var g = 0
             for j in 0..<n {
                 let id = ll[1 + j]

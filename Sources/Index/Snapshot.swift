@@ -203,7 +203,8 @@ extension HNSWIndex {
 
         // Small arrays are copied (they are needed to answer anything); level 0 stays mapped.
         index.freeStorage()
-        let cap = max(n, 1)
+        // Capacity is exactly n: the mapping holds n rows, so the next insert grows (and copies out).
+        let cap = n
         index.capacity = cap
         index.level0 = base + SnapshotHeader.level0Offset
         index.labels = .allocate(capacity: cap)
@@ -236,6 +237,9 @@ extension HNSWIndex {
             }
             if index.deletedFlags[i] != 0 { deleted += 1; index.deletedSlots.insert(UInt32(i)) }
             lookup[index.labels[i]] = UInt32(i)
+        }
+        guard n == 0 || Int(index.levels[Int(h.entryPoint)]) == Int(h.maxLevel) else {
+            throw bad("entry point level \(index.levels[Int(h.entryPoint)]) is not the max level \(h.maxLevel)")
         }
         guard deleted == Int(h.deletedCount) else { throw bad("deleted count \(h.deletedCount) disagrees with flags (\(deleted))") }
         if verification == .full { try index.validateLinks(path: path) }

@@ -185,3 +185,27 @@ final class CollectionTests: XCTestCase {
         XCTAssertEqual(concurrent, sequential)
     }
 }
+
+final class CollectionExportTests: XCTestCase {
+    func testExportWithVectorsReimportsWithoutEmbedding() throws {
+        try Fixture.requireModel()
+        let temp = TemporaryDirectory()
+        let source = try Collection.create(at: temp.path("a"), model: Fixture.minilm.path)
+        try source.upsert(try Fixture.packages(10))
+        var jsonl = ""
+        var rows: [[Float]] = []
+        XCTAssertEqual(try source.exportJSONL(includeVectors: true, vectors: { rows.append($0) }) { jsonl += $0 }, 10)
+        let file = temp.path("export.jsonl")
+        try jsonl.write(to: file, atomically: true, encoding: .utf8)
+        let documents = try JSONLReader(path: file.path).readAll().map(Document.init)
+        XCTAssertEqual(documents.map(\.id), try Fixture.packages(10).map(\.id))
+        XCTAssertEqual(documents.map(\.vector), rows.map { Optional($0) })
+
+        let copy = try Collection.create(at: temp.path("b"), model: Fixture.minilm.path)
+        XCTAssertEqual(try copy.upsert(documents).embedded, 0)
+        let a = try source.query("web browser", k: 5), b = try copy.query("web browser", k: 5)
+        XCTAssertEqual(a.map(\.id), b.map(\.id))
+        XCTAssertEqual(a.map(\.metadata), b.map(\.metadata))
+        for (x, y) in zip(a, b) { XCTAssertEqual(x.score, y.score, accuracy: 1e-6) }
+    }
+}

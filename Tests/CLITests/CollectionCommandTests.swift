@@ -97,7 +97,7 @@ final class CollectionCommandTests: XCTestCase {
         r = try run(["delete", db, "airstrike", "--json"])
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertEqual(lines(r.out).first?["deleted"] as? Int, 1)
-        r = try run(["stats", db, "--json"])
+        r = try run(["--db", db, "stats", "--json"])  // --db PATH names DIR too
         XCTAssertEqual(r.code, 0, r.err)
         let stats = try XCTUnwrap(lines(r.out).first)
         XCTAssertEqual(stats["documents"] as? Int, 11)

@@ -20,6 +20,13 @@ final class CommandLineTests: XCTestCase {
                        "anglevec add: error: option '--format' expects one of jsonl, csv, tsv, text, got 'jsnl'; did you mean 'jsonl'?")
     }
 
+    func testDatabaseOptionNamesTheDirectory() {
+        XCTAssertEqual(AnglevecCommandLine.databaseOptionAsDirectory(["x", "--db", "d", "-k", "3"]), ["d", "x", "-k", "3"])
+        XCTAssertEqual(AnglevecCommandLine.databaseOptionAsDirectory(["--db=d", "q"]), ["d", "q"])
+        XCTAssertEqual(AnglevecCommandLine.databaseOptionAsDirectory(["q", "--", "--db", "d"]), ["q", "--", "--db", "d"])
+        XCTAssertEqual(AnglevecCommandLine.databaseOptionAsDirectory(["q"]), ["q"])
+    }
+
     func testLeadingOptionsApplyToTheCommand() {
         let home = TemporaryFolder()
         var env = ProcessInfo.processInfo.environment

@@ -1,7 +1,7 @@
 """Real 384-d vectors for the ANN index case: debian-pkgdesc embedded with all-MiniLM-L6-v2.
 
 Base set (benchmarks/data/vectors/pkgdesc-384.npy, float32, unit norm, about 100k rows):
-  rows [0, D)   : the D corpus documents (sentence-transformers embedding, max_seq_length 256);
+  rows [0, D)   : the D corpus documents, title + " " + text (the vectors the quality case searches);
   rows [D, N)   : passages: every paragraph of a long description that has >= 8 words, split into
                   sentences, consecutive sentences packed up to ~40 words; taken in a seeded order
                   until N = --total rows (default 100,000).
@@ -27,7 +27,7 @@ import numpy as np
 BENCH = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BENCH))
 import embeddings  # noqa: E402
-from common import PKGDESC, VECTORS, VECTORS_QUICK, read_jsonl  # noqa: E402
+from common import PKGDESC, VECTORS, VECTORS_QUICK, doc_text, read_jsonl  # noqa: E402
 from builders.debian_pkgdesc import SEED, sha256  # noqa: E402
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
@@ -73,9 +73,9 @@ def main() -> None:
     corpus = read_jsonl(PKGDESC / "corpus.jsonl")
     if args.quick:
         corpus = sorted(random.Random(SEED).sample(corpus, 2000), key=lambda d: d["_id"])
-        docs_final = embeddings.encode([d["text"] for d in corpus], "pkgdesc-corpus-2000")
+        docs_final = embeddings.encode([doc_text(d) for d in corpus], "pkgdesc-corpus-2000")
     else:
-        docs_final, _ = embeddings.encode_layers([d["text"] for d in corpus], "pkgdesc-corpus")
+        docs_final, _ = embeddings.encode_layers([doc_text(d) for d in corpus], "pkgdesc-corpus")
     rng = random.Random(SEED)
     extra = [(d["_id"], i, p) for d in corpus for i, p in enumerate(passages(d["text"]))]
     rng.shuffle(extra)

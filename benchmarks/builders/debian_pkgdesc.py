@@ -19,6 +19,8 @@ Test: 1,000 seeded queries, qrels score 1. Train (format C for angle_emb, `train
   from BM25's top 5 for the query (not sharing the positive's first paragraph, which would make it
   a sibling package such as foo-data, i.e. a false negative); no test query and no test-relevant document appears in it.
 
+Documents carry title = the package name; as in BEIR, a retriever sees title + " " + text
+(common.doc_text), also in the training triples' positive/negative.
 Outputs under benchmarks/data/debian-pkgdesc/: corpus.jsonl, queries.jsonl, qrels/test.tsv,
 train_clicks.jsonl, packages.jsonl (every document's synopsis/section, not for retrieval), MANIFEST.json (sha256 of every file, counts, sources).
 """
@@ -112,6 +114,11 @@ def stanzas(path: Path):
         yield fields
 
 
+def doc_text(d: dict) -> str:
+    """What a retriever sees of a document, BEIR style: title (the package name) + " " + text."""
+    return f"{d['package']} {d['text']}"
+
+
 def long_text(lines: list[str]) -> str:
     """Debian extended description → text: ' .' separates paragraphs, deeper indent is verbatim."""
     paragraphs, current = [], []
@@ -187,7 +194,7 @@ def build(out: Path, raw: Path, n_test: int, n_train: int) -> dict:
     # Training triples: BM25 over the corpus minus test-relevant documents, so a negative is never
     # a test document either; queries come from the remaining packages.
     pool = [i for i in range(len(docs)) if i not in test_set]
-    pool_tokens = [tokenize(docs[i]["text"]) for i in pool]
+    pool_tokens = [tokenize(doc_text(docs[i])) for i in pool]
     bm25 = BM25Okapi(pool_tokens)
     train_rows = sorted(order[n_test:n_test + int(n_train * 1.05)])
     q_tokens = [tokenize(docs[i]["synopsis"]) for i in train_rows]
@@ -200,7 +207,7 @@ def build(out: Path, raw: Path, n_test: int, n_train: int) -> dict:
         if not negatives:
             continue
         neg = negatives[rng.randrange(len(negatives))]
-        triples.append({"query": docs[row]["synopsis"], "positive": docs[row]["text"], "negative": docs[neg]["text"],
+        triples.append({"query": docs[row]["synopsis"], "positive": doc_text(docs[row]), "negative": doc_text(docs[neg]),
                         "query_id": "q-" + docs[row]["package"], "positive_id": docs[row]["package"], "negative_id": docs[neg]["package"]})
         if len(triples) == n_train:
             break
@@ -211,7 +218,7 @@ def build(out: Path, raw: Path, n_test: int, n_train: int) -> dict:
     (out / "qrels").mkdir(exist_ok=True)
     with open(out / "corpus.jsonl", "w") as f:
         for d in docs:
-            f.write(json.dumps({"_id": d["package"], "text": d["text"],
+            f.write(json.dumps({"_id": d["package"], "title": d["package"], "text": d["text"],
                                 "metadata": {"package": d["package"], "source": d["source"], "section": d["section"]}},
                                ensure_ascii=False) + "\n")
     with open(out / "queries.jsonl", "w") as f:

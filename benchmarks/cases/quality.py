@@ -1,6 +1,7 @@
 """quality case: retrieval quality on debian-pkgdesc and Spearman on human-graded similarity sets.
 
-Rows (nDCG@10, Recall@100, MRR@10 over the 1,000 test queries; exact search, cosine):
+Rows (nDCG@10, Recall@100, MRR@10 over the 1,000 test queries; exact search, cosine; every system
+sees a document as title + " " + text, the title being the package name, as BEIR does):
   BM25 (Okapi, rank_bm25's formula, k1 1.5, b 0.75, \\w+ lower-case tokens)  — benchmarks/bm25.py
   all-MiniLM-L6-v2 via sentence-transformers, no prompt
   all-MiniLM-L6-v2 via sentence-transformers, AnglE retrieval prompt on the queries
@@ -28,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import embeddings  # noqa: E402
 from bm25 import BM25Okapi, tokenize  # noqa: E402
-from common import CLI_BIN, PKGDESC, ROOT, RETRIEVAL_PROMPT, STS, Result, manifest_hashes, read_jsonl, load_beir  # noqa: E402
+from common import CLI_BIN, PKGDESC, ROOT, doc_text, RETRIEVAL_PROMPT, STS, Result, manifest_hashes, read_jsonl, load_beir  # noqa: E402
 from metrics import retrieval_metrics, spearman  # noqa: E402
 
 LAYERS = [2, 3, 4, 5, 6]
@@ -75,7 +76,7 @@ def anglevec_end_to_end(corpus, queries, qids, res: Result):
         file = tmp / "corpus.jsonl"
         with open(file, "w") as f:
             for d in corpus:
-                f.write(json.dumps({"id": d["_id"], "text": d["text"]}, ensure_ascii=False) + "\n")
+                f.write(json.dumps({"id": d["_id"], "text": doc_text(d)}, ensure_ascii=False) + "\n")
         db = tmp / "db"
         t0 = time.time()
         for cmd in (fill(E2E_INIT, bin=CLI_BIN, db=db, file=file, k=100, text=""), fill(E2E_ADD, bin=CLI_BIN, db=db, file=file, k=100, text="")):
@@ -139,13 +140,13 @@ def main() -> None:
     rows, runs = [], {}
 
     t = time.time()
-    bm25 = BM25Okapi([tokenize(d["text"]) for d in corpus])
+    bm25 = BM25Okapi([tokenize(doc_text(d)) for d in corpus])
     top, _ = bm25.top_k([tokenize(queries[q]) for q in qids], 100)
     runs["bm25"] = as_run(qids, top, doc_ids)
     rows.append(row("BM25 (Okapi k1=1.5 b=0.75)", retrieval_metrics(qrels, runs["bm25"]), f"{time.time() - t:.1f} s"))
 
     tag = "quick" if args.quick else "full"
-    docs_final, docs_layers = embeddings.encode_layers([d["text"] for d in corpus], f"pkgdesc-corpus{'-quick' if args.quick else ''}")
+    docs_final, docs_layers = embeddings.encode_layers([doc_text(d) for d in corpus], f"pkgdesc-corpus{'-quick' if args.quick else ''}")
     q_final, q_layers = embeddings.encode_layers([queries[q] for q in qids], f"pkgdesc-test-queries-{tag}")
     q_prompt = embeddings.encode([RETRIEVAL_PROMPT.format(text=queries[q]) for q in qids], f"pkgdesc-test-queries-prompt-{tag}")
     st_metrics = retrieval_metrics(qrels, as_run(qids, exact_top(q_final, docs_final, 100), doc_ids))
