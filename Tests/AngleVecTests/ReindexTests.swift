@@ -32,8 +32,8 @@ final class ReindexTests: XCTestCase {
     func testReindexSwitchRollbackDropAndConcurrentWrites() throws {
         try Fixture.requireModel()
         let dir = TemporaryDirectory()
-        let all = try Fixture.packages(48)
-        let initial = Array(all[0..<36]), added = Array(all[36..<48])
+        let all = try Fixture.packages(32)
+        let initial = Array(all[0..<24]), added = Array(all[24..<32])
         let url = dir.path("c")
         let c = try Collection.create(at: url, model: Fixture.minilm.path, options: CollectionOptions(coarseView: CoarseView(layer: 0, dims: 96)))
         try c.add(initial)
