@@ -281,7 +281,7 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
         let plain = filter == nil && !hasDeletions
         let gathered = ctx.gathered
         let level0 = self.level0, stride = sizePerElement, offsetData = self.offsetData
-        let prefetchBytes = min(space.codeBytes, 256)
+        let prefetchBytes = min(space.codeBytes, 128)
         let space = self.space
 
         let d0 = space.distance(query: q, code: code(ep))
@@ -301,8 +301,9 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             cand.pop()
             let ll = (level0 + Int(cur) * stride).assumingMemoryBound(to: UInt32.self)
             let n = min(Int(ll[0]), maxM0) // never trust a count past the row (mapped files)
-            // Gather unvisited neighbours first and prefetch their vectors, so the memory
-            // loads overlap instead of stalling one distance at a time.
+            // Gather unvisited neighbours first and prefetch the head of each vector, so the
+            // memory loads overlap instead of stalling one distance at a time (the hardware
+            // streamer fetches the rest; prefetching whole vectors measured ~2× slower at 128-d).
             var g = 0
             var j = 1
             while j <= n {
@@ -315,7 +316,6 @@ public final class HNSWIndex: VectorIndex, @unchecked Sendable {
             }
             for j in 0..<g {
                 let id = gathered[j]
-                if j + 1 < g { ck_prefetch_range(level0 + Int(gathered[j + 1]) * stride + offsetData, space.codeBytes) }
                 let d = space.distance(query: q, code: level0 + Int(id) * stride + offsetData)
                 if top.count < ef || lowerBound > d {
                     cand.push(-d, id)

@@ -163,12 +163,11 @@ extension HNSWIndex {
                 if marks[Int(id)] == tag { continue }
                 marks[Int(id)] = tag
                 gathered[g] = id; g += 1
-                ck_prefetch(code(id))
+                ck_prefetch_range(code(id), min(space.codeBytes, 128))
             }
             unlockNode(cur)
             for j in 0..<g {
                 let id = gathered[j]
-                if j + 1 < g { ck_prefetch_range(code(gathered[j + 1]), space.codeBytes) }
                 let d = space.distance(query: q, code: code(id))
                 if top.count < efc || lowerBound > d {
                     cand.push(-d, id)

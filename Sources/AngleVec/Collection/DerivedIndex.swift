@@ -42,6 +42,11 @@ final class DerivedIndex: @unchecked Sendable {
 
     /// The change sequence the graph reflects.
     var changeSequence: UInt64 { hnsw.changeSequence }
+    /// The change sequence of the snapshot on disk as far as this process knows (nil: none/unusable).
+    private(set) var savedSequence: UInt64?
+
+    /// Whether the graph holds changes the snapshot on disk does not.
+    var isDirty: Bool { savedSequence != hnsw.changeSequence }
 
     /// Generation 1 keeps the original name; later generations (re-indexes) get their own file.
     static func snapshotName(view: String, generation: UInt32 = 1) -> String {
@@ -83,6 +88,7 @@ final class DerivedIndex: @unchecked Sendable {
         }
         loaded.ef = parameters.ef
         setCurrent(loaded)
+        savedSequence = loaded.changeSequence
         let replayed: Int
         do {
             replayed = try catchUpLocked()
@@ -205,7 +211,9 @@ final class DerivedIndex: @unchecked Sendable {
     func save() throws {
         syncLock.lock(); defer { syncLock.unlock() }
         let index = hnsw
-        try index.writeSnapshot(to: snapshotURL, changeSequence: index.changeSequence)
+        let sequence = index.changeSequence
+        try index.writeSnapshot(to: snapshotURL, changeSequence: sequence)
+        savedSequence = sequence
     }
 
     /// Rebuilds the graph without deleted nodes (after many deletes).
