@@ -119,6 +119,28 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual(lines(r.out).first?["unchanged"] as? Int, 11)
     }
 
+    func testReaddedShorterDocumentLeavesNoStaleChunks() throws {
+        try initialize()
+        let sentence = "LMDB is a memory-mapped key-value store with ACID transactions and a B+tree layout. "
+        let long = folder.write("long.jsonl", "{\"id\": \"guide\", \"text\": \"\(String(repeating: sentence, count: 40))\"}\n")
+        var r = try run(["add", db, long, "--json", "--chunk-tokens", "64", "--chunk-overlap", "0"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let chunks = try XCTUnwrap(lines(r.out).first?["records"] as? Int)
+        XCTAssertGreaterThan(chunks, 3)
+        let short = folder.write("short.jsonl", "{\"id\": \"guide\", \"text\": \"\(String(repeating: sentence, count: 5))\"}\n")
+        r = try run(["add", db, short, "--json", "--chunk-tokens", "64", "--chunk-overlap", "0"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let fewer = try XCTUnwrap(lines(r.out).first?["records"] as? Int)
+        XCTAssertEqual(lines(r.out).first?["stale_chunks_removed"] as? Int, chunks - fewer)
+        XCTAssertEqual(lines(try run(["stats", db, "--json"]).out).first?["documents"] as? Int, fewer)
+        // Now short enough to be whole: every chunk goes, the document stays under its own id.
+        let tiny = folder.write("tiny.jsonl", "{\"id\": \"guide\", \"text\": \"LMDB in one line.\"}\n")
+        r = try run(["add", db, tiny, "--json"])
+        XCTAssertEqual(lines(r.out).first?["stale_chunks_removed"] as? Int, fewer)
+        let ids = lines(try run(["export", db]).out).map { $0["id"] as? String }
+        XCTAssertEqual(ids, ["guide"])
+    }
+
     func testMalformedLineCommitsNothing() throws {
         try initialize()
         let bad = folder.write("bad.jsonl", try sample(3) + "{\"id\": \"x\", \"text\": \n")
@@ -130,6 +152,15 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertEqual(lines(r.out).first?["added"] as? Int, 3)
         XCTAssertEqual(lines(r.out).first?["skipped"] as? Int, 1)
+
+        // Precomputed vectors are checked against the collection's dimensions.
+        let vectors = folder.write("v.jsonl", "{\"id\": \"v1\", \"text\": \"short vector\", \"vector\": [0.5, 0.5]}\n")
+        r = try run(["add", db, vectors])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("'v1'") && r.err.contains("2 dimensions") && r.err.contains("384"), r.err)
+        r = try run(["add", db, vectors, "--skip-invalid", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual((lines(r.out).first?["skipped_by_reason"] as? [String: Int])?["bad vector"], 1)
     }
 
     func testBadInputsAndExitCodes() throws {
