@@ -39,8 +39,7 @@ public struct SentenceTransformersCheckpoint {
         self.prompts = prompts
     }
 
-    /// The settings of a folder anglevec or sentence-transformers wrote: its pooling, Normalize module and
-    /// prompts (so a checkpoint saved from a checkpoint keeps them).
+    /// Whether a sentence-transformers folder's pipeline ends in Normalize (a fine-tune keeps that module).
     public static func normalizes(_ folder: URL) -> Bool {
         guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("modules.json").path),
               let modules = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else { return false }
@@ -76,6 +75,19 @@ public struct SentenceTransformersCheckpoint {
             _ = b.initialize(from: t.values)
             storage.append(b)
             pointers.append((t.name, t.shape, UnsafeBufferPointer(b)))
+        }
+        // Tensors the encoder does not train (BertModel's pooler) are carried over from the start model, so
+        // transformers loads the folder without re-initializing anything.
+        let baseWeights = baseFolder.appendingPathComponent("model.safetensors")
+        if let base = try? SafetensorsFile(url: baseWeights) {
+            let known = Set(state.map(\.name))
+            for name in base.names where name.hasPrefix("pooler.") && !known.contains(name) {
+                let tensor = try base.floats(name)
+                let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: tensor.count)
+                _ = b.initialize(from: tensor.buffer)
+                storage.append(b)
+                pointers.append((name, tensor.shape, UnsafeBufferPointer(b)))
+            }
         }
         try SafetensorsWriter.write(pointers, to: folder.appendingPathComponent("model.safetensors"))
 
