@@ -108,6 +108,18 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertNotNil(try json(r.out).last?["final_loss"] as? Double)
     }
 
+    func testEvaluationDuringTraining() throws {
+        let data = folder.write("clicks.jsonl", triples())
+        let sts = folder.write("dev.jsonl", [#"{"text1": "video game", "text2": "a video game", "label": 5}"#,
+                                              #"{"text1": "music audio", "text2": "kernel driver", "label": 0}"#,
+                                              #"{"text1": "text editor", "text2": "mail search", "label": 1}"#].joined(separator: "\n"))
+        let r = train(["--output", folder.path("o"), "--max-steps", "2", "--eval-data", sts, "--eval-steps", "1", "--save-steps", "0"], data: data)
+        XCTAssertEqual(r.code, 0, r.err)
+        let rho = try XCTUnwrap(try json(r.out).last?["eval_spearman"] as? Double)
+        XCTAssertTrue((-1...1).contains(rho))
+        XCTAssertTrue(r.err.contains("step 1: Spearman"), r.err)
+    }
+
     func testEvalSpearmanAndRetrieval() throws {
         // Spearman: identical texts (cosine 1) labelled highest, so rho is defined and positive.
         let pairs = [("the python module", "the python module", 5.0), ("video game", "a fast video game", 4.0),

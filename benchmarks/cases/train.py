@@ -175,7 +175,7 @@ def speed(res: Result, steps: int, data: Path) -> None:
         res.d["ratios"]["anglevec_vs_angle_emb_train_peak_rss"] = round(rows[0][2] / rows[1][2], 3)
 
 
-def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Path) -> None:
+def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Path, angle_emb_model: Path | None = None) -> None:
     sets = sts_sets()
     if not sets:
         res.missing("gensim similarity sets: benchmarks/data/sts missing (builders/graded_similarity.py)")
@@ -187,7 +187,12 @@ def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Pa
     plain_grid = ese_grid = None
     for steps in steps_list:
         angle_dir = work / f"angle_emb-{steps}"
-        p = run([sys.executable, __file__, "--stage", "angle-finetune", "--steps", str(steps), "--out", str(angle_dir), "--data", str(data)])
+        if angle_emb_model and steps == steps_list[0]:
+            angle_dir = angle_emb_model
+            p = subprocess.CompletedProcess([], 0)
+            res.note(f"angle_emb {steps}-step fine-tune reused from {angle_emb_model} (made by --stage angle-finetune)")
+        else:
+            p = run([sys.executable, __file__, "--stage", "angle-finetune", "--steps", str(steps), "--out", str(angle_dir), "--data", str(data)])
         angle = None
         if p.returncode != 0:
             res.missing(f"angle_emb fine-tune ({steps} steps): failed ({p.returncode}): {p.stderr.strip()[-300:]}")
@@ -234,6 +239,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--data", type=Path, default=TRAIN)
     ap.add_argument("--ese", action="store_true")
+    ap.add_argument("--angle-emb-model", type=Path, help="reuse this angle_emb fine-tune (of the first step count) instead of training one")
     args = ap.parse_args()
     if args.stage:
         print(json.dumps(angle_fit(args.steps, args.out, args.data, ese=args.ese)))
@@ -267,7 +273,7 @@ def main() -> None:
                 res.missing(f"anglevec quality: {CLI_BIN.relative_to(ROOT)} not built (swift build -c release --product anglevec)")
             else:
                 beir = beir_slice(PKGDESC, 100, 2000) if args.quick else PKGDESC
-                quality(res, steps_list, data, beir, work)
+                quality(res, steps_list, data, beir, work, args.angle_emb_model)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         res.write()
