@@ -137,7 +137,7 @@ public enum TrainCommand {
         c.learningRate = try a.double("lr")!
         c.warmupSteps = try a.int("warmup-steps", min: 0)!
         c.weightDecay = try a.double("weight-decay")!
-        c.seed = UInt64(truncatingIfNeeded: try a.int("seed")!)
+        c.seed = UInt64(try a.int("seed", min: 0)!)
         c.filterDuplicate = !a.flag("no-filter-duplicate")
         c.textPrompt = a.value("text-prompt")
         c.queryPrompt = a.value("query-prompt")

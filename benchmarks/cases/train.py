@@ -176,56 +176,69 @@ def speed(res: Result, steps: int, data: Path) -> None:
 
 
 def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Path, angle_emb_model: Path | None = None) -> None:
+    """Fine-tunes first (anglevec plain + ESE, angle_emb), then evaluates everything with the same evaluator.
+    Fine-tunes already in `work` (from an interrupted run with --work) are reused."""
     sets = sts_sets()
     if not sets:
         res.missing("gensim similarity sets: benchmarks/data/sts missing (builders/graded_similarity.py)")
-    rows, sts_rows = [], []
-    base = retrieval(MODEL_DIR, beir, grid=True)
     full = (6, 384)
-    rows.append(["all-MiniLM-L6-v2 (start)", 0, base[full]["ndcg@10"], base[full]["recall@100"], base[full]["mrr@10"]])
-    sts_rows.append(["all-MiniLM-L6-v2 (start)", 0] + [v for v in spearman(MODEL_DIR, sets).values()])
-    plain_grid = ese_grid = None
+    models: list[tuple[str, int, Path]] = []
+    ese_dir = None
     for steps in steps_list:
+        vec_dir = work / f"anglevec-{steps}"
+        try:
+            if not (vec_dir / "model.safetensors").exists():
+                summary = anglevec_train(steps, vec_dir, data)
+                res.note(f"anglevec train, {steps} steps: {summary['seconds']:.0f} s, {summary['examples_per_s']:.1f} examples/s, "
+                         f"loss {summary['first_loss']:.4f} -> {summary['final_loss']:.4f}")
+            models.append((f"anglevec fine-tune, {steps} steps", steps, vec_dir))
+            if steps == steps_list[0]:
+                ese_dir = work / f"anglevec-ese-{steps}"
+                if not (ese_dir / "model.safetensors").exists():
+                    anglevec_train(steps, ese_dir, data, ["--apply-ese", "--ese-compression-size", "128", "--ese-kl-temperature", "1"])
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            res.missing(f"anglevec fine-tune ({steps} steps): {e}")
         angle_dir = work / f"angle_emb-{steps}"
         if angle_emb_model and steps == steps_list[0]:
             angle_dir = angle_emb_model
-            p = subprocess.CompletedProcess([], 0)
             res.note(f"angle_emb {steps}-step fine-tune reused from {angle_emb_model} (made by --stage angle-finetune)")
-        else:
+            waited = 0
+            while not (angle_dir / "model.safetensors").exists() and waited < 3 * 3600:  # still training in another process
+                time.sleep(30)
+                waited += 30
+        elif not (angle_dir / "model.safetensors").exists():
             p = run([sys.executable, __file__, "--stage", "angle-finetune", "--steps", str(steps), "--out", str(angle_dir), "--data", str(data)])
-        angle = None
-        if p.returncode != 0:
-            res.missing(f"angle_emb fine-tune ({steps} steps): failed ({p.returncode}): {p.stderr.strip()[-300:]}")
-        else:
-            angle = retrieval(angle_dir, beir)[full]
-            rows.append([f"angle_emb fine-tune, {steps} steps", steps, angle["ndcg@10"], angle["recall@100"], angle["mrr@10"]])
-            sts_rows.append([f"angle_emb, {steps} steps", steps] + list(spearman(angle_dir, sets).values()))
-        vec_dir = work / f"anglevec-{steps}"
+            if p.returncode != 0:
+                res.missing(f"angle_emb fine-tune ({steps} steps): failed ({p.returncode}): {p.stderr.strip()[-300:]}")
+        if (angle_dir / "model.safetensors").exists():
+            models.append((f"angle_emb 0.6.1 fine-tune, {steps} steps", steps, angle_dir))
+
+    rows, sts_rows, grids = [], [], {}
+    for name, steps, folder in [("all-MiniLM-L6-v2 (start)", 0, MODEL_DIR)] + models + ([("anglevec ESE fine-tune", steps_list[0], ese_dir)] if ese_dir and (ese_dir / "model.safetensors").exists() else []):
         try:
-            summary = anglevec_train(steps, vec_dir, data)
-            grid = retrieval(vec_dir, beir, grid=True)
-            mine = grid[full]
-            rows.append([f"anglevec fine-tune, {steps} steps", steps, mine["ndcg@10"], mine["recall@100"], mine["mrr@10"]])
-            sts_rows.append([f"anglevec, {steps} steps", steps] + list(spearman(vec_dir, sets).values()))
-            res.note(f"anglevec train {steps} steps: {summary.get('seconds', 0):.0f} s, final loss {summary.get('final_loss')}")
-            if angle:
-                res.d["ratios"][f"anglevec_minus_angle_emb_ndcg@10_{steps}_steps"] = round(mine["ndcg@10"] - angle["ndcg@10"], 4)
-            if steps == steps_list[0]:
-                plain_grid = grid
-                ese_dir = work / f"anglevec-ese-{steps}"
-                anglevec_train(steps, ese_dir, data, ["--apply-ese", "--ese-compression-size", "128", "--ese-kl-temperature", "1"])
-                ese_grid = retrieval(ese_dir, beir, grid=True)
+            grid_wanted = steps == 0 or "ESE" in name or name.startswith(f"anglevec fine-tune, {steps_list[0]} ")
+            scores = retrieval(folder, beir, grid=grid_wanted)
+            m = scores[full]
+            if "ESE" not in name:
+                rows.append([name, steps, m["ndcg@10"], m["recall@100"], m["mrr@10"]])
+            if grid_wanted:
+                grids[name] = scores
+            if sets and "ESE" not in name:
+                sts_rows.append([name, steps] + list(spearman(folder, sets).values()))
         except (RuntimeError, subprocess.TimeoutExpired) as e:
-            res.missing(f"anglevec fine-tune ({steps} steps): {e}")
-    res.table("Retrieval on debian-pkgdesc test (1,000 queries, exact search, no prompts)",
+            res.missing(f"evaluation of {name}: {e}")
+    res.table("Retrieval on debian-pkgdesc test queries (exact search, no prompts, same evaluator for all)",
               ["system", "steps", "nDCG@10", "Recall@100", "MRR@10"], rows)
+    by_name = {r[0]: r for r in rows}
+    for steps in steps_list:
+        mine, theirs = by_name.get(f"anglevec fine-tune, {steps} steps"), by_name.get(f"angle_emb 0.6.1 fine-tune, {steps} steps")
+        if mine and theirs:
+            res.d["ratios"][f"anglevec_minus_angle_emb_ndcg@10_{steps}_steps"] = round(mine[2] - theirs[2], 4)
     if sets:
         res.table("Spearman (cosine vs gold) on the gensim similarity sets", ["system", "steps"] + [s.stem for s in sets], sts_rows)
-    for name, grid in (("start model", base), (f"anglevec plain, {steps_list[0]} steps", plain_grid),
-                       (f"anglevec ESE, {steps_list[0]} steps", ese_grid)):
-        if grid:
-            res.table(f"2D-Matryoshka grid nDCG@10, {name}: layers × dims", ["layers"] + [str(d) for d in GRID_DIMS],
-                      [[l] + [grid[(l, d)]["ndcg@10"] for d in GRID_DIMS] for l in GRID_LAYERS])
+    for name, grid in grids.items():
+        res.table(f"2D-Matryoshka grid nDCG@10, {name}: layers x dims", ["layers"] + [str(d) for d in GRID_DIMS],
+                  [[l] + [grid[(l, d)]["ndcg@10"] for d in GRID_DIMS] for l in GRID_LAYERS])
 
 
 def main() -> None:
@@ -239,6 +252,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--data", type=Path, default=TRAIN)
     ap.add_argument("--ese", action="store_true")
+    ap.add_argument("--work", type=Path, help="keep the fine-tuned models here (reused when present) instead of a temporary folder")
     ap.add_argument("--angle-emb-model", type=Path, help="reuse this angle_emb fine-tune (of the first step count) instead of training one")
     args = ap.parse_args()
     if args.stage:
@@ -260,7 +274,8 @@ def main() -> None:
         res.missing(f"debian-pkgdesc: {TRAIN.relative_to(ROOT)} missing (benchmarks/builders/debian_pkgdesc.py)")
         res.write()
         return
-    work = Path(tempfile.mkdtemp(prefix="anglevec-train-bench-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="anglevec-train-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
         data = TRAIN
         if args.quick:
@@ -275,7 +290,8 @@ def main() -> None:
                 beir = beir_slice(PKGDESC, 100, 2000) if args.quick else PKGDESC
                 quality(res, steps_list, data, beir, work, args.angle_emb_model)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
         res.write()
 
 
