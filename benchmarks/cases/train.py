@@ -175,7 +175,16 @@ def speed(res: Result, steps: int, data: Path) -> None:
         res.d["ratios"]["anglevec_vs_angle_emb_train_peak_rss"] = round(rows[0][2] / rows[1][2], 3)
 
 
-def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Path, angle_emb_model: Path | None = None) -> None:
+def wait_for(folder: Path, seconds: int = 3 * 3600) -> None:
+    """Waits for a fine-tune another process is writing (its last file is config_sentence_transformers.json)."""
+    waited = 0
+    while folder.exists() and not (folder / "config_sentence_transformers.json").exists() and waited < seconds:
+        time.sleep(30)
+        waited += 30
+
+
+def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Path, angle_emb_model: Path | None = None,
+            ese: bool = True) -> None:
     """Fine-tunes first (anglevec plain + ESE, angle_emb), then evaluates everything with the same evaluator.
     Fine-tunes already in `work` (from an interrupted run with --work) are reused."""
     sets = sts_sets()
@@ -184,17 +193,36 @@ def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Pa
     full = (6, 384)
     models: list[tuple[str, int, Path]] = []
     ese_dir = None
+    rows, sts_rows, grids = [], [], {}
+
+    def evaluate(name: str, steps: int, folder: Path) -> None:
+        try:
+            grid_wanted = steps == 0 or "ESE" in name or name.startswith(f"anglevec fine-tune, {steps_list[0]} ")
+            scores = retrieval(folder, beir, grid=grid_wanted)
+            m = scores[full]
+            if "ESE" not in name:
+                rows.append([name, steps, m["ndcg@10"], m["recall@100"], m["mrr@10"]])
+            if grid_wanted:
+                grids[name] = scores
+            if sets and "ESE" not in name:
+                sts_rows.append([name, steps] + list(spearman(folder, sets).values()))
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            res.missing(f"evaluation of {name}: {e}")
+
+    evaluate("all-MiniLM-L6-v2 (start)", 0, MODEL_DIR)
     for steps in steps_list:
         vec_dir = work / f"anglevec-{steps}"
+        wait_for(vec_dir)
         try:
-            if not (vec_dir / "model.safetensors").exists():
+            if not (vec_dir / "config_sentence_transformers.json").exists():
                 summary = anglevec_train(steps, vec_dir, data)
                 res.note(f"anglevec train, {steps} steps: {summary['seconds']:.0f} s, {summary['examples_per_s']:.1f} examples/s, "
                          f"loss {summary['first_loss']:.4f} -> {summary['final_loss']:.4f}")
             models.append((f"anglevec fine-tune, {steps} steps", steps, vec_dir))
-            if steps == steps_list[0]:
+            if steps == steps_list[0] and ese:
                 ese_dir = work / f"anglevec-ese-{steps}"
-                if not (ese_dir / "model.safetensors").exists():
+                wait_for(ese_dir)
+                if not (ese_dir / "config_sentence_transformers.json").exists():
                     anglevec_train(steps, ese_dir, data, ["--apply-ese", "--ese-compression-size", "128", "--ese-kl-temperature", "1"])
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             res.missing(f"anglevec fine-tune ({steps} steps): {e}")
@@ -213,20 +241,8 @@ def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Pa
         if (angle_dir / "model.safetensors").exists():
             models.append((f"angle_emb 0.6.1 fine-tune, {steps} steps", steps, angle_dir))
 
-    rows, sts_rows, grids = [], [], {}
-    for name, steps, folder in [("all-MiniLM-L6-v2 (start)", 0, MODEL_DIR)] + models + ([("anglevec ESE fine-tune", steps_list[0], ese_dir)] if ese_dir and (ese_dir / "model.safetensors").exists() else []):
-        try:
-            grid_wanted = steps == 0 or "ESE" in name or name.startswith(f"anglevec fine-tune, {steps_list[0]} ")
-            scores = retrieval(folder, beir, grid=grid_wanted)
-            m = scores[full]
-            if "ESE" not in name:
-                rows.append([name, steps, m["ndcg@10"], m["recall@100"], m["mrr@10"]])
-            if grid_wanted:
-                grids[name] = scores
-            if sets and "ESE" not in name:
-                sts_rows.append([name, steps] + list(spearman(folder, sets).values()))
-        except (RuntimeError, subprocess.TimeoutExpired) as e:
-            res.missing(f"evaluation of {name}: {e}")
+    for name, steps, folder in models + ([("anglevec ESE fine-tune", steps_list[0], ese_dir)] if ese_dir else []):
+        evaluate(name, steps, folder)
     res.table("Retrieval on debian-pkgdesc test queries (exact search, no prompts, same evaluator for all)",
               ["system", "steps", "nDCG@10", "Recall@100", "MRR@10"], rows)
     by_name = {r[0]: r for r in rows}
@@ -252,6 +268,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--data", type=Path, default=TRAIN)
     ap.add_argument("--ese", action="store_true")
+    ap.add_argument("--skip-ese", action="store_true", help="no ESE fine-tune / grid comparison")
     ap.add_argument("--work", type=Path, help="keep the fine-tuned models here (reused when present) instead of a temporary folder")
     ap.add_argument("--angle-emb-model", type=Path, help="reuse this angle_emb fine-tune (of the first step count) instead of training one")
     args = ap.parse_args()
@@ -288,7 +305,7 @@ def main() -> None:
                 res.missing(f"anglevec quality: {CLI_BIN.relative_to(ROOT)} not built (swift build -c release --product anglevec)")
             else:
                 beir = beir_slice(PKGDESC, 100, 2000) if args.quick else PKGDESC
-                quality(res, steps_list, data, beir, work, args.angle_emb_model)
+                quality(res, steps_list, data, beir, work, args.angle_emb_model, ese=not args.skip_ese)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
