@@ -13,6 +13,43 @@ import AngleVec
 /// try ClickTraining.promote(context, collection: dir, candidate: output, heldOut: clicks.heldOut, force: force)
 /// ```
 public enum ClickTraining {
+    /// The options `anglevec train` adds for training on a collection's clicks.
+    public static let options: [OptionSpec] = [
+        .value("collection", "DIR", help: "With --from-clicks: the collection whose clicks to train on (its model is the start model)."),
+        .flag("from-clicks", help: "Train on the collection's click log (DATA, if given, is added: an outside log in format C)."),
+        .double("holdout", "F", default: "0.1", help: "Fraction of click queries held out to compare the old and new model."),
+        .flag("force", help: "Re-index the collection with the new model even if it is worse on held-out clicks."),
+    ]
+
+    /// The click log of `--collection` exported for training (nil without `--from-clicks`), with
+    /// DATA's triples added when given.
+    public static func data(_ context: CommandContext) throws -> (train: URL, heldOut: URL, collection: String)? {
+        let a = context.arguments
+        guard a.flag("from-clicks") else {
+            if a.value("collection") != nil || a.flag("force") { throw CLIError.usage("--collection and --force go with --from-clicks") }
+            return nil
+        }
+        guard let path = a.value("collection") else { throw CLIError.usage("--from-clicks needs --collection DIR") }
+        let files = try export(context, collection: path, holdout: try a.double("holdout") ?? 0.1, seed: UInt64(try a.int("seed", min: 0) ?? 42))
+        if let outside = a.positional(0) {
+            do {
+                let extra = try ClickTriples.read(from: URL(fileURLWithPath: outside))
+                var seen = Set<ClickTriple>()
+                let merged = (try ClickTriples.read(from: files.train) + extra).filter { seen.insert($0).inserted }
+                try ClickTriples.write(merged, to: files.train)
+            } catch let e as ClickTriplesError { throw CLIError.data(e.description) }
+        }
+        return (files.train, files.heldOut, path)
+    }
+
+    /// The start model for `--collection` without `--model`: the one the collection records.
+    public static func startModel(_ context: CommandContext) throws -> String? {
+        guard context.arguments.value("model") == nil, let path = context.arguments.value("collection") else { return nil }
+        let store = try CollectionStore.open(at: URL(fileURLWithPath: path), readOnly: true)
+        guard case .string(let reference)? = try store.config.extensions["modelReference"] else { return nil }
+        return reference
+    }
+
     /// Exports the click log of `collection` into a new temporary folder. Throws a data error
     /// when the log yields no training triple.
     public static func export(_ context: CommandContext, collection path: String, holdout: Double = 0.1,

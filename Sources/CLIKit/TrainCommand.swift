@@ -75,8 +75,8 @@ public enum TrainCommand {
             .value("eval-data", "FILE", help: "Format-A pairs: report Spearman every --eval-steps and at the end."),
             .int("eval-steps", default: 0, help: "Evaluate every N steps (0: at the end only)."),
             CommonOptions.quiet, CommonOptions.json,
-        ],
-        positionals: [PositionalSpec("DATA", help: "Training examples (JSONL, CSV or TSV).")],
+        ] + ClickTraining.options,
+        positionals: [PositionalSpec("DATA", optional: true, help: "Training examples (JSONL, CSV or TSV); none with --from-clicks.")],
         handler: run)
 
     static func run(_ context: CommandContext) throws {
@@ -119,7 +119,11 @@ public enum TrainCommand {
         let a = context.arguments
         guard let outputPath = a.value("output") else { throw CLIError.usage("missing --output DIR (the folder for the fine-tuned model)") }
         let output = URL(fileURLWithPath: outputPath, isDirectory: true)
-        let dataURL = URL(fileURLWithPath: a.positional(0)!)
+        // --collection DIR --from-clicks: DATA is the collection's click log (train + held-out parts).
+        let clicks = try ClickTraining.data(context)
+        guard let dataURL = clicks?.train ?? a.positional(0).map({ URL(fileURLWithPath: $0) }) else {
+            throw CLIError.usage("missing DATA (or --collection DIR --from-clicks)")
+        }
 
         var options = DatasetLoadOptions(skipInvalid: a.flag("skip-invalid"))
         switch a.value("format")!.uppercased() {
@@ -152,7 +156,7 @@ public enum TrainCommand {
         if a.value("teacher") != nil && a.flag("self-distill") { throw CLIError.usage("give either --teacher or --self-distill, not both") }
 
         // Everything that can be checked is checked before the (long) run starts.
-        let startModel = try loadModel(context, pooling: try pooling(a, "pooling"))
+        let startModel = try loadModel(context, ClickTraining.startModel(context), pooling: try pooling(a, "pooling"))
         c.pooling = startModel.pooling
         let tokenizer = startModel.tokenizer!
         c.maxLength = min(try a.int("max-length", min: 1) ?? startModel.maxLength, startModel.configuration.maxPositionEmbeddings)
@@ -244,6 +248,7 @@ public enum TrainCommand {
         ]
         if let last = evaluations.last { fields.append(("eval_spearman", .double(last.spearman))) }
         context.output.record(fields)
+        if let clicks { try ClickTraining.promote(context, collection: clicks.collection, candidate: output, heldOut: clicks.heldOut, force: a.flag("force")) }
     }
 
     /// A checkpoint-N folder, or the newest checkpoint-N inside `path`.
