@@ -115,6 +115,14 @@ final class ReindexTests: XCTestCase {
         let url = dir.path("c")
         let c = try Collection.create(at: url, model: Fixture.minilm.path)
         try c.add(docs)
+        // Another re-index running (holding DIR/reindex.lock): this one fails fast, changing nothing.
+        let fd = open(url.appendingPathComponent("reindex.lock").path, O_CREAT | O_RDWR, 0o644)
+        XCTAssertEqual(flock(fd, LOCK_EX), 0)
+        XCTAssertThrowsError(try Reindexer(at: url).reindex(coarseView: .some(CoarseView(layer: 6, dims: 128)))) {
+            XCTAssertTrue("\($0)".contains("another re-index"), "\($0)")
+        }
+        XCTAssertEqual(try c.store.generations().count, 1)
+        close(fd)
         let report = try Reindexer(at: url).reindex(coarseView: .some(CoarseView(layer: 6, dims: 128)))
         XCTAssertEqual(report.model, c.modelIdentity)
         let after = try Collection.open(at: url)

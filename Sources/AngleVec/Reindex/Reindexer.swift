@@ -67,6 +67,11 @@ public final class Reindexer {
     ///   - progress: `(done, total)` after each batch; total is the number of documents to embed.
     public func reindex(model: String? = nil, pooling: String? = nil, coarseView: CoarseView?? = nil, dropPrevious: Bool = false,
                         progress: ((Int, Int) -> Void)? = nil) throws -> ReindexReport {
+        try exclusively { try reindexLocked(model: model, pooling: pooling, coarseView: coarseView, dropPrevious: dropPrevious, progress: progress) }
+    }
+
+    private func reindexLocked(model: String?, pooling: String?, coarseView: CoarseView??, dropPrevious: Bool,
+                               progress: ((Int, Int) -> Void)?) throws -> ReindexReport {
         let active = try store.activeGeneration()
         let current = try info(active).config
         let reference = model ?? current.extensions[Collection.Key.modelReference]?.stringValue
@@ -129,7 +134,7 @@ public final class Reindexer {
             config.extensions[Key.previous] = .number(Double(active))
         }
         var dropped: [UInt32] = []
-        if dropPrevious { dropped = try dropPreviousGenerations() }
+        if dropPrevious { dropped = try dropPreviousLocked() }
         return ReindexReport(previousGeneration: active, generation: g, model: identity, embedded: embedded, resumed: resumed, dropped: dropped)
     }
 
@@ -138,6 +143,10 @@ public final class Reindexer {
     /// Switches back to the generation that was active before the last switch (its model is
     /// loaded from the folder it records; documents added or changed since are embedded first).
     public func rollback(progress: ((Int, Int) -> Void)? = nil) throws -> ReindexReport {
+        try exclusively { try rollbackLocked(progress: progress) }
+    }
+
+    private func rollbackLocked(progress: ((Int, Int) -> Void)?) throws -> ReindexReport {
         let active = try store.activeGeneration()
         let all = try store.generations()
         let current = try info(active)
@@ -166,6 +175,10 @@ public final class Reindexer {
     /// Deletes every generation but the active one (vectors and HNSW snapshots). Returns their numbers.
     @discardableResult
     public func dropPreviousGenerations() throws -> [UInt32] {
+        try exclusively { try dropPreviousLocked() }
+    }
+
+    private func dropPreviousLocked() throws -> [UInt32] {
         let active = try store.activeGeneration()
         var dropped: [UInt32] = []
         for g in try store.generations() where g.generation != active {
@@ -175,6 +188,20 @@ public final class Reindexer {
         }
         if !dropped.isEmpty { try store.updateGenerationConfig(active) { $0.extensions[Key.previous] = nil } }
         return dropped
+    }
+
+    /// Runs `body` holding `DIR/reindex.lock` (flock: released by the kernel when the process dies,
+    /// so a killed run never blocks the next); a second re-index of the same collection fails fast.
+    private func exclusively<T>(_ body: () throws -> T) throws -> T {
+        let path = url.appendingPathComponent("reindex.lock").path
+        let fd = open(path, O_CREAT | O_RDWR, 0o644)
+        guard fd >= 0 else { throw StoreError.notWritable(path: url.path, reason: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            throw CollectionError.invalidOption("another re-index of \(url.path) is running (\(path) is locked); wait for it, or stop it and run again to resume")
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
     }
 
     private func removeSnapshots(of generation: UInt32) {
