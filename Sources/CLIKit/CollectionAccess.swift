@@ -23,6 +23,11 @@ enum CollectionAccess {
         return try Collection.open(at: url(context), readOnly: readOnly, model: model, environment: context.environment)
     }
 
+    /// Whether DIR's store can be opened for writing (queries are then logged for click feedback).
+    static func isWritable(_ context: CommandContext) -> Bool {
+        access(url(context).appendingPathComponent("data.mdb").path, W_OK) == 0 && access(url(context).path, W_OK) == 0
+    }
+
     /// `--filter` clauses, or nil.
     static func filter(_ context: CommandContext) throws -> MetadataFilter? {
         let clauses = context.arguments.allValues("filter") + context.arguments.allValues("where")

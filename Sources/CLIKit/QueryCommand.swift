@@ -33,6 +33,7 @@ enum QueryCommand {
                   .int("rerank", "K'", help: "Shortlist size re-ranked with full vectors (default max(4k, 40))."),
                   .flag("coarse-only", help: "Rank by the coarse view only (no re-ranking)."),
                   .int("ef", help: "HNSW search breadth."),
+                  .flag("no-log", help: "Do not record the query in the click log (no query id)."),
                   CollectionAccess.modelCheck, CommonOptions.quiet],
         positionals: [CollectionAccess.dir, PositionalSpec("TEXT", optional: true, help: "The query text ('-' or none: stdin).")],
         handler: run)
@@ -74,7 +75,10 @@ enum QueryCommand {
             }
         }
 
-        let collection = try CollectionAccess.open(context, readOnly: true)
+        // Text queries are logged for click feedback (query id) when the collection is writable.
+        let log = vector == nil && !a.flag("no-log") && CollectionAccess.isWritable(context)
+        options.log = log
+        let collection = try CollectionAccess.open(context, readOnly: !log)
         let layer = try a.int("coarse-layer", min: 1), dims = try a.int("coarse-dims", min: 1)
         if layer != nil || dims != nil {
             let wanted = "L\(layer ?? collection.config.layers)d\(dims ?? collection.config.fullDims)"
@@ -126,6 +130,7 @@ enum QueryCommand {
             for (rank, hit) in hits.enumerated() {
                 var fields: [(String, OrderedJSON)] = []
                 if let query { fields.append(("query", .string(query))) }
+                if let id = hit.queryID { fields.append(("query_id", .int(Int64(id)))) }
                 fields += [("rank", .int(Int64(rank + 1))), ("id", .string(hit.id)), ("score", CollectionAccess.number(hit.score))]
                 if let c = hit.coarseScore { fields.append(("coarse_score", CollectionAccess.number(c))) }
                 if let f = hit.fullScore, hit.coarseScore != nil { fields.append(("full_score", CollectionAccess.number(f))) }
@@ -137,6 +142,7 @@ enum QueryCommand {
         }
         if let query { context.stdout("==> \(query)\n") }
         if hits.isEmpty { context.stdout("(no results)\n"); return }
+        if let id = hits.first?.queryID { context.note("query id \(id) (record a click: anglevec click DIR --query-id \(id) --doc ID)") }
         let coarse = hits.contains { $0.coarseScore != nil }
         var columns = ["rank", "score"]
         if coarse { columns.append("coarse") }

@@ -16,6 +16,10 @@ import Foundation
 /// | `generations` | generation u32              | `GenerationInfo` JSON                              |
 /// | `vectors`     | generation u32, block u64   | `VectorBlockLayout` block: presence bitmap + slots |
 /// | `changes`     | seq u64                     | op u8, internal id u64                             |
+/// | `feedback`    | `q` + query id u64, `c` + click seq u64, `next_query`, `next_click` | `LoggedQuery` / `LoggedClick` JSON, counters u64 |
+///
+/// `feedback` (the click log) is optional: it is created by the first logged query, so schema-1
+/// files without it stay valid and need no migration (older builds ignore the extra database).
 enum Schema {
     /// The schema this build writes and the newest it reads.
     static let version: UInt32 = 1
@@ -24,6 +28,7 @@ enum Schema {
     enum Name {
         static let meta = "meta", ids = "ids", docs = "docs", generations = "generations"
         static let vectors = "vectors", changes = "changes"
+        static let feedback = "feedback"
     }
 
     enum MetaKey {

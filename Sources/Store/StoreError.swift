@@ -40,6 +40,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case corrupted(path: String, reason: String)
     /// Any other LMDB failure, with LMDB's message.
     case lmdb(path: String, LMDBError)
+    /// A write embedded for generation `expected` found `active` active (the collection was
+    /// re-indexed meanwhile): nothing was written; reopen the collection and retry.
+    case generationChanged(path: String, expected: UInt32, active: UInt32)
 
     public var description: String {
         switch self {
@@ -64,6 +67,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .noSuchDocument(let id): return "no document '\(id)'"
         case .corrupted(let p, let r): return "collection \(p) is damaged: \(r)"
         case .lmdb(let p, let e): return "collection \(p): \(e)"
+        case .generationChanged(let p, let e, let a):
+            return "collection \(p) switched from vector generation \(e) to \(a) (re-indexed) while writing; nothing was written: reopen it and retry"
         }
     }
 }

@@ -13,7 +13,15 @@ extension Collection {
     /// from the store. Without a coarse view the graph holds full vectors; either way hits are
     /// scored with the stored full vectors (identical to `.exact` scores). With k' ≥ the number of
     /// documents the shortlist is every document, so the result equals exact search.
+    ///
+    /// The search runs on the active vector generation (after a re-index by any process, on the new
+    /// one: see `current()`), never mixing generations. With `options.log` the query is recorded in
+    /// the click log and every hit carries its `queryID`.
     public func query(_ text: String, options: QueryOptions) throws -> [Hit] {
+        try servedByActiveGeneration(query: text, options: options) { try $0.queryThisGeneration(text, options: options) }
+    }
+
+    func queryThisGeneration(_ text: String, options: QueryOptions) throws -> [Hit] {
         try validate(options)
         let state = try model.begin([text], prompt: queryPrompt)
         let fullView = EmbeddingView(layer: config.layers, dims: config.fullDims)
@@ -40,6 +48,10 @@ extension Collection {
     /// coarse query is its truncation; with a layer-truncated coarse view (which a vector cannot
     /// give) the search is exact.
     public func query(vector: [Float], options: QueryOptions = QueryOptions()) throws -> [Hit] {
+        try servedByActiveGeneration(query: nil, options: options) { try $0.queryThisGeneration(vector: vector, options: options) }
+    }
+
+    func queryThisGeneration(vector: [Float], options: QueryOptions) throws -> [Hit] {
         try validate(options)
         guard vector.count == config.fullDims, vector.allSatisfy({ $0.isFinite }) else {
             throw CollectionError.invalidVector(id: "query", reason: "must have \(config.fullDims) finite components, got \(vector.count)")
@@ -123,7 +135,7 @@ extension Collection {
         return try store.read { snapshot in
             var scored: [(label: UInt64, score: Float, coarse: Float)] = []
             for c in candidates {
-                guard let v = try snapshot.vector(internalID: c.label, view: VectorView.fullName) else { continue }
+                guard let v = try snapshot.vector(internalID: c.label, view: VectorView.fullName, generation: generation) else { continue }
                 scored.append((c.label, scorer.score(v[...]), c.score))
             }
             scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.label < $1.label }
@@ -141,7 +153,7 @@ extension Collection {
         var top = TopK(k: options.k)
         var after: UInt64? = nil
         while true {
-            let batch = try store.scanVectors(view: VectorView.fullName, after: after, limit: 4096)
+            let batch = try store.scanVectors(view: VectorView.fullName, generation: generation, after: after, limit: 4096)
             guard let last = batch.ids.last else { break }
             for (row, label) in batch.ids.enumerated() where allowed?.contains(label) ?? true {
                 top.insert(label, scorer.score(batch.vectors[(row * batch.dims)..<((row + 1) * batch.dims)]))

@@ -40,13 +40,21 @@ extension Collection {
     private func write(_ documents: [Document], replace: Bool, batchSize: Int, saveIndex: Bool,
                        progress: ((Int, Int) -> Void)?) throws -> WriteSummary {
         guard !readOnly else { throw CollectionError.readOnly(path: url.path) }
+        // Re-indexed meanwhile: embed with the active generation's model instead.
+        let serving = try current()
+        if serving !== self { return try serving.write(documents, replace: replace, batchSize: batchSize, saveIndex: saveIndex, progress: progress) }
         writeLock.lock(); defer { writeLock.unlock() }
         var summary = WriteSummary()
         var done = 0
         let size = max(1, batchSize)
         for start in stride(from: 0, to: documents.count, by: size) {
             let batch = Array(documents[start..<min(documents.count, start + size)])
-            summary.merge(try writeBatch(batch, replace: replace))
+            do {
+                summary.merge(try writeBatch(batch, replace: replace))
+            } catch StoreError.generationChanged {
+                // Switched between embedding and storing: nothing was written; redo with the new model.
+                summary.merge(try current().writeBatch(batch, replace: replace))
+            }
             done += batch.count
             progress?(done, documents.count)
         }
@@ -56,7 +64,7 @@ extension Collection {
     }
 
     /// Embeds and stores one batch atomically.
-    private func writeBatch(_ input: [Document], replace: Bool) throws -> WriteSummary {
+    func writeBatch(_ input: [Document], replace: Bool) throws -> WriteSummary {
         var summary = WriteSummary()
         // Last occurrence of an id wins (e.g. one text read twice with a derived id).
         var position: [String: Int] = [:]
@@ -81,11 +89,11 @@ extension Collection {
         summary.embedded = documents.filter { $0.vector == nil }.count
         let stored = zip(documents, vectors).map { StoredDocument(id: $0.id, text: $0.text, metadata: $0.metadata, vectors: $1) }
         if replace {
-            let result = try store.upsert(stored)
+            let result = try store.upsert(stored, ifActiveGeneration: generation)
             summary.added += result.added
             summary.updated += result.updated
         } else {
-            summary.added += try store.add(stored).added
+            summary.added += try store.add(stored, ifActiveGeneration: generation).added
         }
         try index.catchUp()
         return summary

@@ -35,10 +35,18 @@ public final class Collection: @unchecked Sendable {
     public let pooling: PoolingStrategy
     /// Default HNSW search breadth.
     public var efSearch: Int
+    /// The vector generation this object embeds for and searches (the active one when opened).
+    /// After a re-index switches generations, queries and writes go to `current()` instead.
+    public let generation: UInt32
 
     let embedder: Embedder
     let index: DerivedIndex
     let writeLock = NSLock()
+    /// The collection opened on the newer active generation after a re-index (see `current()`).
+    var successor: Collection?
+    let successorLock = NSLock()
+    /// The environment the collection was opened with (to open its successor alike).
+    var openEnvironment: [String: String] = [:]
 
     // MARK: Extension keys in CollectionConfig.extensions
 
@@ -87,7 +95,9 @@ public final class Collection: @unchecked Sendable {
                          Key.efConstruction: .number(Double(options.efConstruction)), Key.efSearch: .number(Double(options.efSearch)),
                          Key.indexedView: .string(coarseView?.name ?? VectorView.fullName)])
         let store = try CollectionStore.create(at: url, config: config)
-        return try Collection(url: url, store: store, config: config, model: loaded, source: source, readOnly: false)
+        let collection = try Collection(url: url, store: store, config: config, generation: 1, model: loaded, source: source, readOnly: false)
+        collection.openEnvironment = environment
+        return collection
     }
 
     /// Opens an existing collection with the model it was created with (or `model`, which must
@@ -95,7 +105,11 @@ public final class Collection: @unchecked Sendable {
     public static func open(at url: URL, readOnly: Bool = false, model: String? = nil,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Collection {
         let store = try CollectionStore.open(at: url, readOnly: readOnly)
-        let config = try store.config
+        // The active generation and its config, as one pair (a switch may happen between reads).
+        let generation = try store.activeGeneration()
+        guard let config = try store.generations().first(where: { $0.generation == generation })?.config else {
+            throw StoreError.noSuchGeneration(generation)
+        }
         guard let reference = model ?? config.extensions[Key.modelReference]?.stringValue else {
             throw CollectionError.modelNotFound(config.model.name, reason: "the collection does not record where its model is; pass the model")
         }
@@ -105,11 +119,15 @@ public final class Collection: @unchecked Sendable {
             throw CollectionError.modelMismatch(path: url.path, collection: config.model, given: identity)
         }
         let loaded = try EmbeddingModel.load(from: source.folder, pooling: try PoolingStrategy(name: config.pooling))
-        return try Collection(url: url, store: store, config: config, model: loaded, source: source, readOnly: readOnly)
+        let collection = try Collection(url: url, store: store, config: config, generation: generation, model: loaded, source: source, readOnly: readOnly)
+        collection.openEnvironment = environment
+        return collection
     }
 
-    private init(url: URL, store: CollectionStore, config: CollectionConfig, model: EmbeddingModel, source: ModelSource, readOnly: Bool) throws {
+    private init(url: URL, store: CollectionStore, config: CollectionConfig, generation: UInt32, model: EmbeddingModel,
+                 source: ModelSource, readOnly: Bool) throws {
         self.url = url
+        self.generation = generation
         self.readOnly = readOnly
         self.store = store
         self.config = config
@@ -132,7 +150,7 @@ public final class Collection: @unchecked Sendable {
         var parameters = HNSWParameters(M: setting(Key.hnswM, 16), efConstruction: setting(Key.efConstruction, 200), ef: efSearch)
         parameters.storage = config.storage == .f16 ? .f16 : .f32
         embedder = Embedder(model: model)
-        index = try DerivedIndex(store: store, view: indexed, dims: coarseView?.dims ?? config.fullDims,
+        index = try DerivedIndex(store: store, generation: generation, view: indexed, dims: coarseView?.dims ?? config.fullDims,
                                  metric: Collection.indexMetric(config.metric), parameters: parameters)
         // A writer persists what it had to rebuild or replay, so the next open is fast.
         if !readOnly, index.origin != .snapshot(replayed: 0) { try? index.save() }

@@ -78,9 +78,13 @@ public struct QueryOptions: Sendable, Equatable {
     public var ef: Int?
     /// Return texts (and metadata) with hits.
     public var includeText: Bool
+    /// Record the query (text, generation, ranking) in the click log; hits then carry `queryID`.
+    /// Needs a writable collection.
+    public var log: Bool
 
     public init(k: Int = 10, filter: MetadataFilter? = nil, mode: Mode = .automatic, rerank: Int? = nil,
-                ef: Int? = nil, includeText: Bool = true) {
+                ef: Int? = nil, includeText: Bool = true, log: Bool = false) {
+        self.log = log
         self.k = k
         self.filter = filter
         self.mode = mode

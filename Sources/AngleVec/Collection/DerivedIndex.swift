@@ -22,6 +22,8 @@ final class DerivedIndex: @unchecked Sendable {
     }
 
     let store: CollectionStore
+    /// The vector generation the graph indexes (its vectors only: one model's).
+    let generation: UInt32
     /// The store view the graph indexes (`full` or a coarse view's name).
     let view: String
     let dims: Int
@@ -46,15 +48,19 @@ final class DerivedIndex: @unchecked Sendable {
     /// Whether the graph holds changes the snapshot on disk does not.
     var isDirty: Bool { savedSequence != hnsw.changeSequence }
 
-    static func snapshotName(view: String) -> String { "index-\(view).hnsw" }
+    /// Generation 1 keeps the original name; later generations (re-indexes) get their own file.
+    static func snapshotName(view: String, generation: UInt32 = 1) -> String {
+        generation == 1 ? "index-\(view).hnsw" : "index-g\(generation)-\(view).hnsw"
+    }
 
-    init(store: CollectionStore, view: String, dims: Int, metric: Metric, parameters: HNSWParameters) throws {
+    init(store: CollectionStore, generation: UInt32, view: String, dims: Int, metric: Metric, parameters: HNSWParameters) throws {
         self.store = store
+        self.generation = generation
         self.view = view
         self.dims = dims
         self.metric = metric
         self.parameters = parameters
-        self.snapshotURL = store.url.appendingPathComponent(DerivedIndex.snapshotName(view: view))
+        self.snapshotURL = store.url.appendingPathComponent(DerivedIndex.snapshotName(view: view, generation: generation))
         current = try HNSWIndex(dimensions: dims, metric: metric, parameters: parameters)
         try load()
     }
@@ -128,7 +134,7 @@ final class DerivedIndex: @unchecked Sendable {
         let index = try HNSWIndex(dimensions: dims, metric: metric, parameters: parameters, capacity: max(count, 16))
         var after: UInt64? = nil
         while true {
-            let batch = try store.scanVectors(view: view, after: after, limit: 8192)
+            let batch = try store.scanVectors(view: view, generation: generation, after: after, limit: 8192)
             guard let last = batch.ids.last else { break }
             try index.addBatch(batch.vectors, labels: batch.ids)
             after = last
@@ -179,9 +185,10 @@ final class DerivedIndex: @unchecked Sendable {
                 var seen = Set<UInt64>()
                 var updates: [(UInt64, [Float]?)] = []
                 for change in changes {
-                    if change.operation == .activateGeneration { throw RebuildNeeded.generationChanged }
+                    // The graph is pinned to its generation's vectors: a switch of the active one changes nothing here.
+                    if change.operation == .activateGeneration { continue }
                     guard seen.insert(change.internalID).inserted else { continue }
-                    updates.append((change.internalID, try snapshot.vector(internalID: change.internalID, view: view)))
+                    updates.append((change.internalID, try snapshot.vector(internalID: change.internalID, view: view, generation: generation)))
                 }
                 return (changes, updates)
             }

@@ -53,9 +53,13 @@ public struct Hit: Sendable, Equatable {
     public var fullScore: Float?
     /// The store's internal id (the index label).
     public var internalID: UInt64
+    /// The click-log id of the query that returned this hit (queries with `QueryOptions.log`);
+    /// pass it to `Collection.recordClick(queryID:clicked:)`.
+    public var queryID: UInt64?
 
     public init(id: String, score: Float, text: String, metadata: Data, coarseScore: Float? = nil,
-                fullScore: Float? = nil, internalID: UInt64) {
+                fullScore: Float? = nil, internalID: UInt64, queryID: UInt64? = nil) {
+        self.queryID = queryID
         self.id = id
         self.score = score
         self.text = text

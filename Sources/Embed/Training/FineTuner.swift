@@ -1,6 +1,9 @@
 /// Settings of a fine-tuning run, with angle_emb `fit()`'s defaults (HF Trainer underneath).
 public struct FineTuneConfiguration: Sendable {
     public var epochs = 1
+    /// Stop after this many optimizer steps (the Trainer's `max_steps`): when set it replaces `epochs`
+    /// (as many epochs run as needed) and is the schedule's total, as in transformers.
+    public var maxSteps: Int? = nil
     public var batchSize = 32
     public var learningRate = 1e-5
     public var warmupSteps = 1000
@@ -52,6 +55,13 @@ public final class FineTuner {
     let objective: AngleObjective
     let optimizer: AdamW
     public let schedule: LinearWarmupSchedule
+    /// Optional teacher alignment (angle_emb's `teacher_name_or_path`), e.g. self-distillation from the start weights.
+    public var teacher: TeacherAlignment?
+    /// Optimizer steps done so far (restored by `restoreState`).
+    public internal(set) var completedSteps = 0
+    /// The dropout masks' generator: its state is part of a checkpoint.
+    var dropout: SeededGenerator
+    private var cachedEpoch: (epoch: Int, batches: [TrainingBatch])?
 
     public init(model: TrainableBert, tokenizer: any Tokenizer, dataset: TrainingDataset,
                 configuration: FineTuneConfiguration = FineTuneConfiguration()) throws {
@@ -59,6 +69,7 @@ public final class FineTuner {
         guard c.epochs > 0, c.gradientAccumulationSteps > 0, c.maxLength > 0 else {
             throw TrainingError.configuration("epochs, gradient accumulation steps and max length must be positive")
         }
+        if let m = c.maxSteps, m <= 0 { throw TrainingError.configuration("max steps must be positive, got \(m)") }
         self.model = model
         self.tokenizer = tokenizer
         self.configuration = c
@@ -75,47 +86,62 @@ public final class FineTuner {
             objective = AngleObjective(.angle(loss), pooling: c.pooling)
         }
         optimizer = try AdamW(parameterCounts: model.parameterCounts, weightDecay: c.weightDecay, decays: model.decayFlags)
+        let perEpoch = Self.stepsPerEpoch(batches: batcher.batchesPerEpoch, accumulation: c.gradientAccumulationSteps)
         schedule = LinearWarmupSchedule(baseLearningRate: c.learningRate, warmupSteps: c.warmupSteps,
-                                        totalSteps: c.epochs * Self.stepsPerEpoch(batches: batcher.batchesPerEpoch,
-                                                                                 accumulation: c.gradientAccumulationSteps))
+                                        totalSteps: c.maxSteps ?? c.epochs * perEpoch)
+        dropout = SeededGenerator(seed: c.seed, stream: 1 << 40)
     }
 
     /// Optimizer steps per epoch: ⌈batches / accumulation⌉ (the Trainer's count).
     static func stepsPerEpoch(batches: Int, accumulation: Int) -> Int { (batches + accumulation - 1) / accumulation }
 
+    public var stepsPerEpoch: Int { Self.stepsPerEpoch(batches: batcher.batchesPerEpoch, accumulation: configuration.gradientAccumulationSteps) }
+
     public var totalSteps: Int { schedule.totalSteps }
 
-    /// Runs every epoch; `progress` sees each optimizer step.
+    /// Runs the remaining optimizer steps (from `completedSteps`, so a restored tuner continues where its
+    /// checkpoint stopped) up to `totalSteps`, or only up to step `stop` when given. `progress` sees each
+    /// step after it is applied (a checkpoint saved there resumes exactly).
     @discardableResult
-    public func run(progress: (FineTuneStep) -> Void = { _ in }) throws -> [FineTuneStep] {
+    public func run(until stop: Int? = nil, progress: (FineTuneStep) throws -> Void = { _ in }) throws -> [FineTuneStep] {
         let c = configuration
         let maxLength = min(c.maxLength, model.configuration.maxPositionEmbeddings)
-        var dropout = SeededGenerator(seed: c.seed, stream: 1 << 40)
+        let end = min(stop ?? totalSteps, totalSteps)
+        let perEpoch = stepsPerEpoch
         var steps = [FineTuneStep]()
         model.zeroGradients()
-        for epoch in 0..<c.epochs {
-            let batches = try batcher.batches(epoch: epoch)
-            var start = 0
-            while start < batches.count {
-                let group = batches[start..<min(start + c.gradientAccumulationSteps, batches.count)]
-                let scale = c.accumulation == .mean ? 1 / Double(group.count) : 1
-                var loss = 0.0
-                for batch in group {
-                    let tokens = try TokenBatch(batch.texts.map { tokenizer.encode($0, maxLength: maxLength) }, padId: tokenizer.padId)
-                    let pass = try BertTrainingPass(model: model, batch: tokens, hiddenDropout: c.hiddenDropout,
-                                                    attentionDropout: c.attentionDropout, generator: &dropout)
-                    let value = try objective.lossAndBackward(pass, labels: batch.labels, gradientScale: scale)
-                    guard value.isFinite else { throw TrainingError.numerical("loss is \(value) at epoch \(epoch), step \(steps.count)") }
-                    loss += value
-                }
-                let lr = schedule.learningRate(at: steps.count)
-                let norm = try model.optimizerStep(optimizer, learningRate: lr, maxGradNorm: c.maxGradNorm)
-                let step = FineTuneStep(epoch: epoch, step: steps.count, loss: loss / Double(group.count), learningRate: lr, gradientNorm: norm)
-                steps.append(step)
-                progress(step)
-                start += c.gradientAccumulationSteps
+        while completedSteps < end {
+            let index = completedSteps
+            let epoch = index / perEpoch
+            let batches = try epochBatches(epoch)
+            let start = (index % perEpoch) * c.gradientAccumulationSteps
+            let group = batches[start..<min(start + c.gradientAccumulationSteps, batches.count)]
+            let scale = c.accumulation == .mean ? 1 / Double(group.count) : 1
+            var loss = 0.0
+            for batch in group {
+                let tokens = try TokenBatch(batch.texts.map { tokenizer.encode($0, maxLength: maxLength) }, padId: tokenizer.padId)
+                let targets = try teacher?.targets(tokens)
+                let pass = try BertTrainingPass(model: model, batch: tokens, hiddenDropout: c.hiddenDropout,
+                                                attentionDropout: c.attentionDropout, generator: &dropout)
+                let value = try objective.lossAndBackward(pass, labels: batch.labels, gradientScale: scale, alignmentTargets: targets)
+                guard value.isFinite else { throw TrainingError.numerical("loss is \(value) at epoch \(epoch), step \(index)") }
+                loss += value
             }
+            let lr = schedule.learningRate(at: index)
+            let norm = try model.optimizerStep(optimizer, learningRate: lr, maxGradNorm: c.maxGradNorm)
+            completedSteps += 1
+            let step = FineTuneStep(epoch: epoch, step: index, loss: loss / Double(group.count), learningRate: lr, gradientNorm: norm)
+            steps.append(step)
+            try progress(step)
         }
         return steps
+    }
+
+    /// The batches of `epoch`, regenerated from (seed, epoch) and kept while the epoch lasts.
+    private func epochBatches(_ epoch: Int) throws -> [TrainingBatch] {
+        if let cached = cachedEpoch, cached.epoch == epoch { return cached.batches }
+        let batches = try batcher.batches(epoch: epoch)
+        cachedEpoch = (epoch, batches)
+        return batches
     }
 }

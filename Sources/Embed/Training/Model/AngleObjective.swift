@@ -19,9 +19,14 @@ public struct AngleObjective: Sendable {
 
     /// The batch loss; adds its gradient into `pass.model`'s parameter gradients scaled by
     /// `gradientScale` (1, or 1/steps for mean gradient accumulation).
-    /// - Parameter labels: one per row of the batch (`TrainingBatch.labels`).
+    /// - Parameters:
+    ///   - labels: one per row of the batch (`TrainingBatch.labels`).
+    ///   - alignmentTargets: a teacher's pooled outputs (`TeacherAlignment`): adds angle_emb's alignment loss
+    ///     (distillation, mse 0, T 1) on the pooled last layer. With ESE, angle_emb computes it under
+    ///     `torch.no_grad()`, so it adds to the loss value only, without gradient; the same here.
     @discardableResult
-    public func lossAndBackward(_ pass: BertTrainingPass, labels: [Double], gradientScale: Double = 1) throws -> Double {
+    public func lossAndBackward(_ pass: BertTrainingPass, labels: [Double], gradientScale: Double = 1,
+                                alignmentTargets: PooledEmbeddings? = nil) throws -> Double {
         let n = pass.batch.count, h = pass.model.hiddenSize, top = pass.model.layerCount
         func view(_ layer: Int) throws -> PooledEmbeddings {
             try PooledEmbeddings(rows: n, dimension: h, floats: pass.pooled(pooling, layer: layer))
@@ -31,14 +36,24 @@ public struct AngleObjective: Sendable {
         }
         switch kind {
         case .angle(let loss):
-            let out = try loss(labels: labels, embeddings: try view(top))
+            let pooled = try view(top)
+            var out = try loss(labels: labels, embeddings: pooled)
+            if let targets = alignmentTargets {
+                let alignment = try distillationLoss(inputs: pooled, targets: targets, mseWeight: 0, klTemperature: 1)
+                out.loss += alignment.loss
+                for i in out.gradient.values.indices { out.gradient.values[i] += alignment.gradient.values[i] }
+            }
             try pass.backward([gradient(top, out.gradient)])
             return out.loss
         case .espresso(let ese):
             guard top >= 2 else { throw TrainingError.configuration("ESE needs an encoder of at least 2 layers, this one has \(top)") }
             let students = try (0..<(top - 1)).map(view)
-            let out = try ese(labels: labels, teacher: try view(top), students: students)
+            let teacher = try view(top)
+            let out = try ese(labels: labels, teacher: teacher, students: students)
             try pass.backward([gradient(top, out.teacherGradient)] + out.studentGradients.enumerated().map { gradient($0.offset, $0.element) })
+            if let targets = alignmentTargets {
+                return out.loss + (try distillationLoss(inputs: teacher, targets: targets, mseWeight: 0, klTemperature: 1)).loss
+            }
             return out.loss
         }
     }

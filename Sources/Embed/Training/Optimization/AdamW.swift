@@ -16,9 +16,10 @@ public final class AdamW {
     /// Per tensor: whether weight decay applies (the HF Trainer exempts biases and LayerNorm weights).
     public let decays: [Bool]
     /// Steps taken so far (torch's `state['step']`).
-    public private(set) var stepCount = 0
-    private let firstMoments: [UnsafeMutableBufferPointer<Float>]
-    private let secondMoments: [UnsafeMutableBufferPointer<Float>]
+    public internal(set) var stepCount = 0
+    // Internal so a checkpoint (TrainingState) can save and restore them.
+    let firstMoments: [UnsafeMutableBufferPointer<Float>]
+    let secondMoments: [UnsafeMutableBufferPointer<Float>]
 
     /// - Parameters:
     ///   - parameterCounts: the element count of each parameter tensor, in the order `step` receives them.

@@ -4,6 +4,15 @@
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
+    /// The generator's whole state (a checkpoint saves it so a resumed run draws the same numbers).
+    public var state: [UInt64] {
+        get { [s.0, s.1, s.2, s.3] }
+        set {
+            precondition(newValue.count == 4, "SeededGenerator state has 4 words")
+            s = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
+
     /// - Parameters:
     ///   - seed: the run's seed.
     ///   - stream: an independent stream per purpose/epoch (e.g. the epoch number), so one

@@ -1,0 +1,316 @@
+"""Fine-tuning benchmark: anglevec's native AnglE trainer vs angle_emb 0.6.1 (PyTorch CPU).
+
+(1) speed: training examples/s and peak RSS of N optimizer steps, same model (all-MiniLM-L6-v2), batch of
+    32 triples (format C), max length 128; anglevec via `Bench train`, angle_emb via `AnglE.fit` with
+    torch on 2 threads, each in a fresh process (peak RSS is the process's). The first step (torch.compile,
+    buffer allocation) is excluded from the rate on both sides.
+(2) quality: fine-tune all-MiniLM-L6-v2 on debian-pkgdesc's training triples (format C) with angle_emb AND
+    with `anglevec train` under the same settings (batch 32, lr 2e-5, max_length 128, loss weights cosine 0 /
+    ibn 1 / cln 1 / angle 0.02, taus 20, warmup 0, seed 42, no prompts, duplicate filtering on), then nDCG@10 /
+    Recall@100 / MRR@10 on the 1,000 held-out test queries for the start model and both fine-tunes, all
+    measured by the same evaluator (`anglevec eval --beir`, exact search, title + " " + text documents).
+    Then anglevec with ESE (`--apply-ese`) vs the plain fine-tune on the 2D-Matryoshka (layers × dims) grid,
+    and Spearman on the gensim similarity sets (benchmarks/data/sts) before/after.
+
+    python benchmarks/cases/train.py [--quick] [--full] [--skip-speed] [--skip-quality]
+
+--quick: 2 steps, a 2,000-document corpus slice with 100 queries (a smoke test of the pipeline).
+--full: quality at 32, 128 and 512 steps (default: 32).
+Internal stages (run in a subprocess by the script itself): --stage angle-speed | angle-finetune.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from common import BENCH_BIN, CLI_BIN, MODEL_DIR, PKGDESC, ROOT, STS, Result, peak_rss_mib, read_jsonl  # noqa: E402
+
+TRAIN = PKGDESC / "train_clicks.jsonl"
+BATCH, MAX_LENGTH, LR, WARMUP, SEED = 32, 128, 2e-5, 0, 42
+LOSS = {"cosine_w": 0.0, "ibn_w": 1.0, "cln_w": 1.0, "angle_w": 0.02, "cosine_tau": 20.0, "ibn_tau": 20.0, "angle_tau": 20.0}
+GRID_LAYERS = [2, 4, 6]
+GRID_DIMS = [64, 128, 256, 384]
+THREADS = int(os.environ.get("ANGLEVEC_BENCH_THREADS", "2"))
+
+
+# ---------------------------------------------------------------- angle_emb side (runs in its own process)
+
+def angle_fit(steps: int, out: Path, data: Path, ese: bool = False) -> dict:
+    """AnglE.fit for `steps` optimizer steps; returns timing of the steps after the first."""
+    import torch
+    torch.set_num_threads(THREADS)
+    import transformers
+    from angle_emb import AnglE
+    from datasets import Dataset
+
+    stamps: list[float] = []
+    original = transformers.Trainer.training_step
+
+    def timed(self, *a, **k):  # one call per optimizer step (no accumulation)
+        stamps.append(time.perf_counter())
+        return original(self, *a, **k)
+
+    transformers.Trainer.training_step = timed
+    rows = read_jsonl(data)
+    angle = AnglE.from_pretrained(str(MODEL_DIR), max_length=MAX_LENGTH, pooling_strategy="avg", train_mode=True)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    angle.fit(train_ds=Dataset.from_list(rows), output_dir=str(out), batch_size=BATCH, epochs=1, learning_rate=LR,
+              warmup_steps=WARMUP, logging_steps=10 ** 6, save_strategy="no", loss_kwargs=dict(LOSS), apply_ese=ese,
+              filter_duplicate=True,
+              argument_kwargs={"max_steps": steps, "seed": SEED, "use_cpu": True, "dataloader_num_workers": 0,
+                               "report_to": "none"})
+    ended = time.perf_counter()
+    # angle_emb saves the bare HF model; the sentence-transformers files (pooling: mean, Normalize) come from
+    # the start model so every evaluator reads the same pipeline.
+    for name in ("modules.json", "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling", "2_Normalize"):
+        src, dst = MODEL_DIR / name, out / name
+        if src.exists() and not dst.exists():
+            (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
+    timed_steps = len(stamps) - 1
+    rate = timed_steps * BATCH / (ended - stamps[1]) if timed_steps > 0 else None
+    return {"steps": len(stamps), "seconds": ended - started, "examples_per_s": rate, "peak_rss_mib": peak_rss_mib()}
+
+
+# ---------------------------------------------------------------- anglevec side
+
+def run(cmd: list[str], timeout: int = 4 * 3600) -> subprocess.CompletedProcess:
+    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip().startswith("{")]
+
+
+def anglevec_train(steps: int, out: Path, data: Path, extra: list[str] | None = None) -> dict:
+    cmd = [str(CLI_BIN), "train", str(data), "--model", str(MODEL_DIR), "--output", str(out), "--max-steps", str(steps),
+           "--batch-size", str(BATCH), "--lr", str(LR), "--warmup-steps", str(WARMUP), "--max-length", str(MAX_LENGTH),
+           "--cosine-weight", "0", "--ibn-weight", "1", "--cln-weight", "1", "--angle-weight", "0.02",
+           "--cosine-tau", "20", "--ibn-tau", "20", "--angle-tau", "20", "--seed", str(SEED), "--pooling", "avg",
+           "--save-steps", "0", "--json"] + (extra or [])
+    p = run(cmd)
+    if p.returncode != 0:
+        raise RuntimeError(f"`anglevec train` failed ({p.returncode}): {p.stderr.strip()[-400:]}")
+    return json_lines(p.stdout)[-1]
+
+
+def anglevec_eval(model: Path, args: list[str]) -> list[dict]:
+    p = run([str(CLI_BIN), "eval", "--model", str(model), "--json"] + args)
+    if p.returncode != 0:
+        raise RuntimeError(f"`anglevec eval` failed ({p.returncode}): {p.stderr.strip()[-400:]}")
+    return json_lines(p.stdout)
+
+
+def beir_slice(folder: Path, n_queries: int, n_docs: int) -> Path:
+    """A small BEIR folder: the first n_queries test queries, their relevant documents, then other documents."""
+    tmp = Path(tempfile.mkdtemp(prefix="anglevec-train-beir-"))
+    (tmp / "qrels").mkdir()
+    lines = (folder / "qrels" / "test.tsv").read_text().splitlines()
+    kept = lines[1:n_queries + 1]
+    (tmp / "qrels" / "test.tsv").write_text("\n".join([lines[0]] + kept) + "\n")
+    qids = {l.split("\t")[0] for l in kept}
+    relevant = {l.split("\t")[1] for l in kept}
+    docs = read_jsonl(folder / "corpus.jsonl")
+    chosen = [d for d in docs if d["_id"] in relevant]
+    chosen += [d for d in docs if d["_id"] not in relevant][:max(0, n_docs - len(chosen))]
+    (tmp / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in chosen))
+    (tmp / "queries.jsonl").write_text("".join(json.dumps(q) + "\n" for q in read_jsonl(folder / "queries.jsonl") if q["_id"] in qids))
+    return tmp
+
+
+def retrieval(model: Path, beir: Path, grid: bool = False) -> dict:
+    args = [str(beir)]
+    if grid:
+        args += ["--layers", ",".join(map(str, GRID_LAYERS)), "--dims", ",".join(map(str, GRID_DIMS))]
+    rows = anglevec_eval(model, args)
+    return {(r["layers"], r["dims"]): r for r in rows}
+
+
+def sts_sets() -> list[Path]:
+    return sorted(STS.glob("*.jsonl")) if STS.exists() else []
+
+
+def spearman(model: Path, sets: list[Path]) -> dict[str, float]:
+    out = {}
+    for path in sets:
+        rows = anglevec_eval(model, [str(path)])
+        out[path.stem] = rows[-1]["spearman"]
+    return out
+
+
+# ---------------------------------------------------------------- cases
+
+def speed(res: Result, steps: int, data: Path) -> None:
+    rows = []
+    if not BENCH_BIN.exists():
+        res.missing(f"anglevec speed: {BENCH_BIN.relative_to(ROOT)} not built (swift build -c release --product Bench)")
+    else:
+        p = run([str(BENCH_BIN), "train", "--model", str(MODEL_DIR), "--data", str(data), "--steps", str(steps),
+                 "--batch-size", str(BATCH), "--max-length", str(MAX_LENGTH), "--threads", str(THREADS)])
+        if p.returncode != 0:
+            res.missing(f"anglevec speed: Bench train failed ({p.returncode}): {p.stderr.strip()[-300:]}")
+        else:
+            r = json.loads(p.stdout.strip().splitlines()[-1])
+            rows.append(["anglevec", r["examples_per_s"], r["peak_rss_mib"], r["steps"], r["seconds"]])
+    with tempfile.TemporaryDirectory(prefix="angle-speed-") as tmp:
+        p = run([sys.executable, __file__, "--stage", "angle-speed", "--steps", str(steps), "--out", tmp, "--data", str(data)])
+        if p.returncode != 0:
+            res.missing(f"angle_emb speed: failed ({p.returncode}): {p.stderr.strip()[-300:]}")
+        else:
+            r = json.loads(p.stdout.strip().splitlines()[-1])
+            rows.append(["angle_emb 0.6.1 (torch CPU)", r["examples_per_s"], r["peak_rss_mib"], r["steps"], r["seconds"]])
+    res.table(f"Training speed: all-MiniLM-L6-v2, {BATCH} triples per step, max length {MAX_LENGTH}, {THREADS} threads",
+              ["system", "examples/s (steps 2..N)", "peak RSS MiB", "steps", "wall s (incl. load)"], rows)
+    if len(rows) == 2 and rows[0][1] and rows[1][1]:
+        res.d["ratios"]["anglevec_vs_angle_emb_train_examples_per_s"] = round(rows[0][1] / rows[1][1], 3)
+        res.d["ratios"]["anglevec_vs_angle_emb_train_peak_rss"] = round(rows[0][2] / rows[1][2], 3)
+
+
+def wait_for(folder: Path, seconds: int = 3 * 3600) -> None:
+    """Waits for a fine-tune another process is writing (its last file is config_sentence_transformers.json)."""
+    waited = 0
+    while folder.exists() and not (folder / "config_sentence_transformers.json").exists() and waited < seconds:
+        time.sleep(30)
+        waited += 30
+
+
+def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Path, angle_emb_model: Path | None = None,
+            ese: bool = True) -> None:
+    """Fine-tunes first (anglevec plain + ESE, angle_emb), then evaluates everything with the same evaluator.
+    Fine-tunes already in `work` (from an interrupted run with --work) are reused."""
+    sets = sts_sets()
+    if not sets:
+        res.missing("gensim similarity sets: benchmarks/data/sts missing (builders/graded_similarity.py)")
+    full = (6, 384)
+    models: list[tuple[str, int, Path]] = []
+    ese_dir = None
+    rows, sts_rows, grids = [], [], {}
+
+    def evaluate(name: str, steps: int, folder: Path) -> None:
+        try:
+            grid_wanted = steps == 0 or "ESE" in name or name.startswith(f"anglevec fine-tune, {steps_list[0]} ")
+            scores = retrieval(folder, beir, grid=grid_wanted)
+            m = scores[full]
+            if "ESE" not in name:
+                rows.append([name, steps, m["ndcg@10"], m["recall@100"], m["mrr@10"]])
+            if grid_wanted:
+                grids[name] = scores
+            if sets and "ESE" not in name:
+                sts_rows.append([name, steps] + list(spearman(folder, sets).values()))
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            res.missing(f"evaluation of {name}: {e}")
+
+    evaluate("all-MiniLM-L6-v2 (start)", 0, MODEL_DIR)
+    for steps in steps_list:
+        vec_dir = work / f"anglevec-{steps}"
+        wait_for(vec_dir)
+        try:
+            if not (vec_dir / "config_sentence_transformers.json").exists():
+                summary = anglevec_train(steps, vec_dir, data)
+                res.note(f"anglevec train, {steps} steps: {summary['seconds']:.0f} s, {summary['examples_per_s']:.1f} examples/s, "
+                         f"loss {summary['first_loss']:.4f} -> {summary['final_loss']:.4f}")
+            models.append((f"anglevec fine-tune, {steps} steps", steps, vec_dir))
+            if steps == steps_list[0] and ese:
+                ese_dir = work / f"anglevec-ese-{steps}"
+                wait_for(ese_dir)
+                if not (ese_dir / "config_sentence_transformers.json").exists():
+                    anglevec_train(steps, ese_dir, data, ["--apply-ese", "--ese-compression-size", "128", "--ese-kl-temperature", "1"])
+        except (RuntimeError, subprocess.TimeoutExpired) as e:
+            res.missing(f"anglevec fine-tune ({steps} steps): {e}")
+        angle_dir = work / f"angle_emb-{steps}"
+        if angle_emb_model and steps == steps_list[0]:
+            angle_dir = angle_emb_model
+            res.note(f"angle_emb {steps}-step fine-tune reused from {angle_emb_model} (made by --stage angle-finetune)")
+            waited = 0
+            while not (angle_dir / "model.safetensors").exists() and waited < 3 * 3600:  # still training in another process
+                time.sleep(30)
+                waited += 30
+        elif not (angle_dir / "model.safetensors").exists():
+            p = run([sys.executable, __file__, "--stage", "angle-finetune", "--steps", str(steps), "--out", str(angle_dir), "--data", str(data)])
+            if p.returncode != 0:
+                res.missing(f"angle_emb fine-tune ({steps} steps): failed ({p.returncode}): {p.stderr.strip()[-300:]}")
+        if (angle_dir / "model.safetensors").exists():
+            models.append((f"angle_emb 0.6.1 fine-tune, {steps} steps", steps, angle_dir))
+
+    for name, steps, folder in models + ([("anglevec ESE fine-tune", steps_list[0], ese_dir)] if ese_dir else []):
+        evaluate(name, steps, folder)
+    res.table("Retrieval on debian-pkgdesc test queries (exact search, no prompts, same evaluator for all)",
+              ["system", "steps", "nDCG@10", "Recall@100", "MRR@10"], rows)
+    by_name = {r[0]: r for r in rows}
+    for steps in steps_list:
+        mine, theirs = by_name.get(f"anglevec fine-tune, {steps} steps"), by_name.get(f"angle_emb 0.6.1 fine-tune, {steps} steps")
+        if mine and theirs:
+            res.d["ratios"][f"anglevec_minus_angle_emb_ndcg@10_{steps}_steps"] = round(mine[2] - theirs[2], 4)
+    if sets:
+        res.table("Spearman (cosine vs gold) on the gensim similarity sets", ["system", "steps"] + [s.stem for s in sets], sts_rows)
+    for name, grid in grids.items():
+        res.table(f"2D-Matryoshka grid nDCG@10, {name}: layers x dims", ["layers"] + [str(d) for d in GRID_DIMS],
+                  [[l] + [grid[(l, d)]["ndcg@10"] for d in GRID_DIMS] for l in GRID_LAYERS])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--full", action="store_true")
+    ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--stage", choices=["angle-speed", "angle-finetune"])
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--data", type=Path, default=TRAIN)
+    ap.add_argument("--ese", action="store_true")
+    ap.add_argument("--skip-ese", action="store_true", help="no ESE fine-tune / grid comparison")
+    ap.add_argument("--work", type=Path, help="keep the fine-tuned models here (reused when present) instead of a temporary folder")
+    ap.add_argument("--angle-emb-model", type=Path, help="reuse this angle_emb fine-tune (of the first step count) instead of training one")
+    args = ap.parse_args()
+    if args.stage:
+        print(json.dumps(angle_fit(args.steps, args.out, args.data, ese=args.ese)))
+        return
+
+    speed_steps = 3 if args.quick else 8
+    steps_list = [2] if args.quick else ([32, 128, 512] if args.full else [32])
+    res = Result("train", "Fine-tuning: anglevec vs angle_emb (speed, retrieval quality, ESE, similarity)",
+                 f"debian-pkgdesc train_clicks.jsonl (10,000 format-C triples), test: 1,000 queries over "
+                 f"{'a 2,000-document slice' if args.quick else '32,199 documents'}; gensim similarity sets",
+                 "python benchmarks/cases/train.py" + (" --quick" if args.quick else "") + (" --full" if args.full else ""))
+    res.note(f"Settings on both sides: batch {BATCH} triples, max length {MAX_LENGTH}, lr {LR}, warmup {WARMUP}, "
+             f"seed {SEED}, loss weights cosine 0 / ibn 1 / cln 1 / angle 0.02, taus 20, mean pooling, no prompts, "
+             "dropout 0.1, AdamW (weight decay 0), linear decay over max_steps, grad clip 1.0.")
+    res.note("angle_emb's batch order comes from torch's sampler and anglevec's from its own seeded shuffle, so the two "
+             "runs see different batches: equal quality is expected up to run-to-run noise, not bitwise.")
+    if not TRAIN.exists():
+        res.missing(f"debian-pkgdesc: {TRAIN.relative_to(ROOT)} missing (benchmarks/builders/debian_pkgdesc.py)")
+        res.write()
+        return
+    work = args.work or Path(tempfile.mkdtemp(prefix="anglevec-train-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        data = TRAIN
+        if args.quick:
+            data = work / "train-quick.jsonl"
+            data.write_text("".join(l for i, l in enumerate(open(TRAIN, encoding="utf-8")) if i < BATCH * 4))
+        if not args.skip_speed:
+            speed(res, speed_steps, data)
+        if not args.skip_quality:
+            if not CLI_BIN.exists():
+                res.missing(f"anglevec quality: {CLI_BIN.relative_to(ROOT)} not built (swift build -c release --product anglevec)")
+            else:
+                beir = beir_slice(PKGDESC, 100, 2000) if args.quick else PKGDESC
+                quality(res, steps_list, data, beir, work, args.angle_emb_model, ese=not args.skip_ese)
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+        res.write()
+
+
+if __name__ == "__main__":
+    main()
