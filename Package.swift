@@ -40,6 +40,8 @@ let package = Package(
         .executableTarget(name: "CLI", dependencies: ["CLIKit"], path: "Sources/CLI"),
         // The Swift side of benchmarks/run.sh (not a user-facing product).
         .executableTarget(name: "Bench", dependencies: ["AngleVec"], path: "Sources/Bench", swiftSettings: hotPath),
+        // Example app (built in CI so it keeps compiling against the public API).
+        .executableTarget(name: "rag-demo", dependencies: ["AngleVec"], path: "Examples/rag-demo"),
 
         .executableTarget(name: "StoreStress", dependencies: ["Store"], path: "Tests/StoreStress"),  // child process of StoreTests' crash/concurrency tests
         .testTarget(name: "EmbedTests", dependencies: ["Embed"], path: "Tests/EmbedTests"),

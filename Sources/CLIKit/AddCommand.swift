@@ -1,10 +1,11 @@
+import Foundation
 import AngleVec
 
-/// `anglevec add FILE...`: reading and chunking options are parsed here; storing is wired with the facade.
+/// `anglevec add DIR FILE...`: read, chunk, embed and upsert documents in atomic batches.
 public enum AddCommand {
     static let command = Command(
         name: "add", summary: "Add or update documents from JSONL, CSV/TSV, text/Markdown files or folders.",
-        usage: "anglevec add [options] FILE|DIR|-...",
+        usage: "anglevec add [options] DIR [FILE|FOLDER|-]...",
         help: """
         Formats (from the extension, or --format; stdin '-' needs --format unless it is JSONL):
           jsonl   one object per line: {"id": ..., "text": ..., "metadata": {...}, "vector": [...]};
@@ -13,6 +14,11 @@ public enum AddCommand {
           text    .md/.txt files, or folders searched recursively (--include/--exclude globs);
                   id = path relative to the folder, metadata = {path, title (first Markdown heading)}
 
+        No FILE reads JSON Lines from stdin. Each batch is embedded and stored in one transaction: bad input
+        stops with the file, line and field and nothing of the batch it was in is stored (earlier batches are).
+        Re-adding an unchanged document is skipped (not re-embedded). Summary keys: inputs, documents, records,
+        added, updated, unchanged, chunked, skipped, skipped_by_reason.
+
         Documents without an id get the first 16 hex digits of the SHA-256 of their text, so adding the
         same content twice updates one document. An existing id is replaced.
         Long documents are split into chunks of at most the model's token limit (overlapping by
@@ -20,14 +26,13 @@ public enum AddCommand {
         Bad input stops with the file, line and field; --skip-invalid skips it and reports counts.
 
         Examples:
-          anglevec add docs.jsonl
-          anglevec add --include '**/*.md' --exclude 'drafts/**' ./wiki
-          anglevec add --text-column body --id-column sku --metadata-columns brand,price products.csv
-          cat data.jsonl | anglevec add -
-          anglevec add --dry-run --skip-invalid dump.jsonl
+          anglevec add notes docs.jsonl
+          anglevec add --include '**/*.md' --exclude 'drafts/**' notes ./wiki
+          anglevec add --text-column body --id-column sku --metadata-columns brand,price notes products.csv
+          cat data.jsonl | anglevec add notes -
+          anglevec add --dry-run --skip-invalid notes dump.jsonl
         """,
         options: [
-            CommonOptions.db,
             .value("format", short: "f", "FORMAT", help: "Input format: jsonl, csv, tsv or text (default: from the extension)."),
             .value("id-field", "NAME", default: "id", help: "JSONL: the id field."),
             .value("text-field", "NAME", default: "text", help: "JSONL: the text field."),
@@ -39,15 +44,16 @@ public enum AddCommand {
             .value("include", "GLOB", repeated: true, help: "Folders: files to read (default: **/*.md, **/*.markdown, **/*.txt, **/*.rst)."),
             .value("exclude", "GLOB", repeated: true, help: "Folders: files to skip."),
             .flag("skip-invalid", help: "Skip bad lines/rows/files and report how many, instead of stopping."),
-            CommonOptions.model,
+            CollectionAccess.modelCheck,
             .int("chunk-tokens", help: "Tokens per chunk (default and maximum: the model's limit)."),
             .int("chunk-overlap", default: 32, help: "Tokens shared by consecutive chunks."),
             .flag("no-chunk", help: "Do not split; truncate long documents to the model's limit."),
-            .int("batch-size", default: 32, help: "Documents embedded per batch."),
-            .flag("dry-run", short: "n", help: "Read and check the inputs, print counts, store nothing."),
+            .int("batch-size", default: 256, help: "Documents embedded and stored per transaction."),
+            .flag("dry-run", short: "n", help: "Read and check the inputs, print counts, store nothing (DIR is not opened)."),
             CommonOptions.json, CommonOptions.quiet,
         ],
-        positionals: [PositionalSpec("FILE", variadic: true, help: "Input files or folders ('-' for stdin).")],
+        positionals: [CollectionAccess.dir,
+                      PositionalSpec("FILE", optional: true, variadic: true, help: "Input files or folders ('-' or none: stdin).")],
         handler: run)
 
     /// The reading options selected on the command line.
@@ -83,17 +89,49 @@ public enum AddCommand {
         let arguments = context.arguments
         let options = try ingestOptions(arguments)
         let format = try format(arguments)
-        _ = try arguments.int("chunk-tokens", min: 1)
-        _ = try arguments.int("chunk-overlap", min: 0)
-        _ = try arguments.int("batch-size", min: 1)
-        let inputs = arguments.positionals
+        let chunkTokens = try arguments.int("chunk-tokens", min: 1)
+        let overlap = try arguments.int("chunk-overlap", min: 0) ?? 32
+        let batchSize = try arguments.int("batch-size", min: 1) ?? 256
+        var inputs = Array(arguments.positionals.dropFirst())
+        if inputs.isEmpty { inputs = ["-"] }
         if inputs.filter({ $0 == "-" }).count > 1 { throw CLIError.usage("stdin ('-') can be read only once") }
+        for input in inputs where input != "-" && !FileManager.default.fileExists(atPath: input) {
+            throw CLIError.data("\(input): no such file or folder")
+        }
 
-        guard arguments.flag("dry-run") else { throw CLIError.notAvailable(context.name) }
+        if arguments.flag("dry-run") { return try dryRun(context, inputs: inputs, format: format, options: options, batchSize: batchSize) }
 
-        // Chunking needs the model's tokenizer, which is wired with the facade: the dry run reads whole documents.
-        let pipeline = IngestPipeline(inputs: inputs, format: format, options: options, chunker: nil,
-                                      batchSize: try arguments.int("batch-size") ?? 32)
+        let collection = try CollectionAccess.open(context)
+        var chunker: Chunker? = nil
+        if !arguments.flag("no-chunk"), let tokenizer = collection.model.tokenizer {
+            chunker = try Chunker(tokenizer: tokenizer, maxTokens: chunkTokens ?? collection.model.maxLength, overlap: overlap)
+        }
+        let pipeline = IngestPipeline(inputs: inputs, format: format, options: options, chunker: chunker, batchSize: batchSize)
+        let progress = context.progress(total: nil)
+        defer { progress.finish() }
+        var written = WriteSummary()
+        // Snapshot once at the end (also after a failure: committed batches stay committed).
+        defer { try? collection.saveIndex() }
+        let summary = try pipeline.run(progress: { progress.advance(by: $0) }) { batch in
+            written.merge(try collection.upsert(batch.map(Document.init), batchSize: batch.count, saveIndex: false))
+        }
+        progress.finish()
+        let skippedTotal = summary.skipped.values.reduce(0, +)
+        if skippedTotal > 0 {
+            context.note("skipped \(skippedTotal) invalid input(s): " + summary.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        }
+        context.output.record([
+            ("inputs", .int(Int64(inputs.count))), ("documents", .int(Int64(summary.documents))),
+            ("records", .int(Int64(summary.records))), ("added", .int(Int64(written.added))),
+            ("updated", .int(Int64(written.updated))), ("unchanged", .int(Int64(written.unchanged))),
+            ("chunked", .int(Int64(summary.chunkedDocuments))), ("skipped", .int(Int64(skippedTotal))),
+            ("skipped_by_reason", .object(summary.skipped.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+        ])
+    }
+
+    /// Reads and checks the inputs without opening the collection (whole documents: chunking needs the model).
+    static func dryRun(_ context: CommandContext, inputs: [String], format: InputFormat?, options: IngestOptions, batchSize: Int) throws {
+        let pipeline = IngestPipeline(inputs: inputs, format: format, options: options, chunker: nil, batchSize: batchSize)
         let progress = context.progress(total: nil)
         defer { progress.finish() }
         let summary = try pipeline.run(progress: { progress.advance(by: $0) }) { _ in }

@@ -56,7 +56,9 @@ public enum AnglevecCommandLine {
         }
         let parsed: ParsedArguments
         do {
-            parsed = try ArgumentParser.parse(Array(rest) + moved, options: command.options, positionals: command.positionals)
+            var arguments = Array(rest) + moved
+            if command.positionals.first == CollectionAccess.dir { arguments = databaseOptionAsDirectory(arguments) }
+            parsed = try ArgumentParser.parse(arguments, options: command.options, positionals: command.positionals)
         } catch {
             return report(error, command: command, stderr: stderr)
         }
@@ -72,6 +74,27 @@ public enum AnglevecCommandLine {
         } catch {
             return report(error, command: command, stderr: stderr)
         }
+    }
+
+    /// `--db PATH` (or `-d PATH`, `--db=PATH`) on a collection command names its DIR:
+    /// `anglevec query --db notes "text"` = `anglevec query notes "text"`.
+    static func databaseOptionAsDirectory(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        var directory: String? = nil
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--" { out += arguments[i...]; break }
+            if (a == "--db" || a == "-d") && i + 1 < arguments.count {
+                directory = arguments[i + 1]
+                i += 2
+                continue
+            }
+            if a.hasPrefix("--db=") { directory = String(a.dropFirst(5)); i += 1; continue }
+            out.append(a)
+            i += 1
+        }
+        return directory.map { [$0] + out } ?? out
     }
 
     /// Prints an error in the house format and returns its exit code.
@@ -90,6 +113,26 @@ public enum AnglevecCommandLine {
         case let error as Chunker.ConfigurationError:
             stderr(prefix + error.description + "\n")
             return ExitCode.usage
+        case let error as CollectionError:
+            stderr(prefix + error.description + "\n")
+            if case .invalidOption = error { return ExitCode.usage }
+            return ExitCode.data
+        case let error as MetadataFilterError:
+            stderr(prefix + error.description + "\n")
+            return ExitCode.usage
+        case let error as StoreError:
+            // A path that is missing, not a collection, or bad documents: the user's input.
+            stderr(prefix + error.description + "\n")
+            switch error {
+            case .lmdb, .diskFull, .notWritable: return ExitCode.internal
+            default: return ExitCode.data
+            }
+        case let error as ModelLoadError:
+            stderr(prefix + error.description + "\n")
+            return ExitCode.data
+        case let error as IndexError:
+            stderr(prefix + error.description + "\n")
+            return ExitCode.internal
         default:
             stderr(prefix + "internal error: \(error)\n")
             return ExitCode.internal

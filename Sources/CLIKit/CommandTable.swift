@@ -13,115 +13,15 @@ public enum CommandTable {
 
     /// Every command, in the order `anglevec --help` lists them.
     public static let all: [Command] = [
-        Command(
-            name: "init", summary: "Create an empty database.",
-            usage: "anglevec init [options] [PATH]",
-            help: """
-            The database is one file (like sqlite3); its model is fixed at creation.
-
-            Examples:
-              anglevec init notes.db
-              anglevec init --model ./my-finetuned-model notes.db
-            """,
-            options: [CommonOptions.model, .int("dims", help: "Store only the first N embedding dimensions (Matryoshka)."),
-                      CommonOptions.quiet, CommonOptions.json],
-            positionals: [PositionalSpec("PATH", optional: true, help: "Database file (default: --db, $ANGLEVEC_DB, ./anglevec.db).")],
-            handler: notAvailable),
+        InitCommand.command,
         AddCommand.command,
-        Command(
-            name: "query", summary: "Search for the documents closest in meaning to a text.",
-            usage: "anglevec query [options] TEXT",
-            help: """
-            Embeds TEXT with the database's model and returns the k nearest documents with their scores
-            (cosine similarity). Use '-' to read the query from stdin.
-            JSON Lines keys: rank, id, score, text, metadata.
-
-            Examples:
-              anglevec query "how do I reset my password" -k 5
-              anglevec query --where lang=en --json "refund policy" | jq .id
-            """,
-            options: [CommonOptions.db, k, whereOption,
-                      .int("ef", help: "Search breadth (higher: better recall, slower)."),
-                      .int("dims", help: "Coarse search on the first N dimensions before exact re-ranking."),
-                      .flag("no-text", help: "Do not print document texts."),
-                      CommonOptions.json, CommonOptions.quiet],
-            positionals: [PositionalSpec("TEXT", help: "The query text ('-' for stdin).")],
-            handler: notAvailable),
-        Command(
-            name: "get", summary: "Print documents by id.",
-            usage: "anglevec get [options] ID...",
-            help: """
-            JSON Lines keys: id, text, metadata (and vector with --vectors).
-
-            Examples:
-              anglevec get doc-42
-              anglevec get --json --vectors doc-42 doc-43
-            """,
-            options: [CommonOptions.db, .flag("vectors", help: "Include the stored vectors."), CommonOptions.json, CommonOptions.quiet],
-            positionals: [PositionalSpec("ID", variadic: true, help: "Document ids (chunks are ID#chunk-N).")],
-            handler: notAvailable),
-        Command(
-            name: "delete", summary: "Remove documents by id or metadata filter.",
-            usage: "anglevec delete [options] [ID...]",
-            help: """
-            Deleting a document also deletes its chunks.
-
-            Examples:
-              anglevec delete doc-42
-              anglevec delete --where source=old-wiki
-            """,
-            options: [CommonOptions.db, whereOption, CommonOptions.json, CommonOptions.quiet],
-            positionals: [PositionalSpec("ID", optional: true, variadic: true, help: "Document ids.")],
-            handler: notAvailable),
-        Command(
-            name: "stats", summary: "Show counts, sizes and the model of a database.",
-            usage: "anglevec stats [options]",
-            help: """
-            Examples:
-              anglevec stats
-              anglevec stats --json
-            """,
-            options: [CommonOptions.db, CommonOptions.json, CommonOptions.quiet],
-            handler: notAvailable),
-        Command(
-            name: "compact", summary: "Reclaim space left by deletions and updates.",
-            usage: "anglevec compact [options]",
-            help: """
-            Rewrites the database into a fresh file and swaps it in atomically.
-
-            Example:
-              anglevec compact --db notes.db
-            """,
-            options: [CommonOptions.db, CommonOptions.json, CommonOptions.quiet],
-            handler: notAvailable),
-        Command(
-            name: "export", summary: "Write all documents as JSON Lines (the format 'add' reads).",
-            usage: "anglevec export [options]",
-            help: """
-            Examples:
-              anglevec export > backup.jsonl
-              anglevec export --vectors -o backup.jsonl
-            """,
-            options: [CommonOptions.db, .value("output", short: "o", "FILE", help: "Write to FILE instead of stdout."),
-                      .flag("vectors", help: "Include vectors (re-adding then skips embedding)."),
-                      .flag("chunks", help: "Export chunks rather than whole documents."), CommonOptions.quiet],
-            handler: notAvailable),
-        Command(
-            name: "embed", summary: "Print the embeddings of texts (no database needed).",
-            usage: "anglevec embed [options] TEXT...",
-            help: """
-            One JSON line per text: {"text": ..., "vector": [...]}. Use '-' to read one text per line from stdin.
-
-            Examples:
-              anglevec embed "hello world"
-              cat sentences.txt | anglevec embed --dims 128 -
-            """,
-            options: [CommonOptions.model, .int("dims", help: "Keep the first N dimensions (Matryoshka)."),
-                      .int("layers", help: "Use only the first N layers (2D Matryoshka)."),
-                      .int("batch-size", default: 32, help: "Texts per forward pass."),
-                      .flag("no-normalize", help: "Do not L2-normalize the vectors."), CommonOptions.quiet],
-            positionals: [PositionalSpec("TEXT", variadic: true, help: "Texts to embed ('-' for stdin, one per line).")],
-            handler: notAvailable),
+        QueryCommand.command,
+        DocumentCommands.get,
+        DocumentCommands.delete,
+        MaintenanceCommands.stats,
+        MaintenanceCommands.compact,
+        ExportCommand.command,
+        EmbedCommand.command,
         ModelsCommand.command,
         Command(
             name: "train", summary: "Fine-tune the embedder with the AnglE objective on your pairs.",

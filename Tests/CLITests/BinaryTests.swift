@@ -59,14 +59,14 @@ final class BinaryTests: XCTestCase {
     }
 
     func testDataErrorAndNotAvailable() throws {
-        let (code, _, err) = try run(["add", "--dry-run", "-", "--json"], stdin: "{\"text\": \"ok\"}\n{\"text\": 1}\n")
+        let (code, _, err) = try run(["add", "--dry-run", "db", "-", "--json"], stdin: "{\"text\": \"ok\"}\n{\"text\": 1}\n")
         XCTAssertEqual(code, 2)
         XCTAssertEqual(err, "anglevec add: error: <stdin>:2: field 'text': expected a string, got a number\n")
-        let (c2, o2, _) = try run(["add", "--dry-run", "--skip-invalid", "--json", "-"], stdin: "{\"text\": \"ok\"}\n{\"text\": 1}\n")
+        let (c2, o2, _) = try run(["add", "--dry-run", "--skip-invalid", "--json", "db"], stdin: "{\"text\": \"ok\"}\n{\"text\": 1}\n")
         XCTAssertEqual(c2, 0)
         XCTAssertEqual(o2, "{\"inputs\":1,\"documents\":1,\"derived_ids\":1,\"with_vectors\":0,\"characters\":2,\"skipped\":1,\"skipped_by_reason\":{\"bad text\":1}}\n")
-        let (c3, _, e3) = try run(["stats"])
+        let (c3, _, e3) = try run(["train", "pairs.jsonl"])
         XCTAssertEqual(c3, 3)
-        XCTAssertEqual(e3, "anglevec stats: error: 'stats' is not available yet in this build\n")
+        XCTAssertEqual(e3, "anglevec train: error: 'train' is not available yet in this build\n")
     }
 }

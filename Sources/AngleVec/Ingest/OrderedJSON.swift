@@ -95,7 +95,7 @@ public struct OrderedJSONParser {
     private static let maxDepth = 512
 
     /// Parses one JSON value filling all of `input` (surrounding whitespace allowed).
-    public static func parse<C: Collection>(_ input: C) throws -> OrderedJSON where C.Element == UInt8 {
+    public static func parse<C: Swift.Collection>(_ input: C) throws -> OrderedJSON where C.Element == UInt8 {
         let array = Array(input)
         return try array.withUnsafeBufferPointer { buffer in
             var parser = OrderedJSONParser(bytes: buffer)

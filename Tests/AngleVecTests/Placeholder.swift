@@ -1,2 +1,0 @@
-import XCTest
-final class AngleVecSmokeTests: XCTestCase { func testBuilds() {} }

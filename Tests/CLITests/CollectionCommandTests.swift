@@ -1,0 +1,180 @@
+import XCTest
+import Foundation
+@testable import CLIKit
+
+/// The built `anglevec` binary on temporary collections with the real default model.
+final class CollectionCommandTests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let minilm = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/anglevec/models/all-MiniLM-L6-v2").path
+    static let tinyBert = repository.appendingPathComponent("Tests/Fixtures/encoder/tiny-bert-f32").path
+
+    var folder: TemporaryFolder!
+    var db: String { folder.path("db") }
+
+    override func setUpWithError() throws {
+        guard FileManager.default.fileExists(atPath: CollectionCommandTests.minilm + "/model.safetensors") else {
+            throw XCTSkip("the default model is not installed (scripts/fetch-model.sh)")
+        }
+        folder = TemporaryFolder()
+    }
+
+    func run(_ arguments: [String], stdin: String? = nil) throws -> (code: Int32, out: String, err: String) {
+        guard let binary = BinaryTests.binary else { XCTFail("anglevec binary not found next to the tests (swift build first)"); throw XCTSkip() }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// JSON lines of stdout as dictionaries.
+    func lines(_ out: String) -> [[String: Any]] {
+        out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    /// The first `n` lines of the quickstart sample (real package descriptions).
+    func sample(_ n: Int) throws -> String {
+        let text = try String(contentsOf: CollectionCommandTests.repository.appendingPathComponent("samples/debian-packages.jsonl"), encoding: .utf8)
+        return text.split(separator: "\n").prefix(n).joined(separator: "\n") + "\n"
+    }
+
+    func initialize() throws {
+        let r = try run(["init", db, "--model", CollectionCommandTests.minilm, "--json", "-q"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let info = try XCTUnwrap(lines(r.out).first)
+        XCTAssertEqual(info["model"] as? String, "all-MiniLM-L6-v2")
+        XCTAssertEqual(info["dimensions"] as? Int, 384)
+    }
+
+    func testInitAddQueryGetDeleteStatsExport() throws {
+        try initialize()
+        let docs = folder.write("docs.jsonl", try sample(12))
+        var r = try run(["add", db, docs, "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out).first?["added"] as? Int, 12)
+
+        // The second document's own synopsis ranks it first ("airstrike": a 2d dogfight game).
+        r = try run(["query", db, "2d dogfight game with biplanes", "-k", "3", "--json", "--with-text"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let hits = lines(r.out)
+        XCTAssertEqual(hits.count, 3)
+        XCTAssertEqual(hits.first?["id"] as? String, "airstrike")
+        XCTAssertEqual(hits.map { $0["rank"] as? Int }, [1, 2, 3])
+        XCTAssertNotNil(hits.first?["text"] as? String)
+        let exact = lines(try run(["query", db, "2d dogfight game with biplanes", "-k", "3", "--json", "--exact"]).out)
+        XCTAssertEqual(exact.map { $0["id"] as? String }, hits.map { $0["id"] as? String })
+        // Table output for people.
+        r = try run(["query", db, "2d dogfight game with biplanes", "-k", "2"])
+        XCTAssertTrue(r.out.hasPrefix("RANK"), r.out)
+        XCTAssertTrue(r.out.contains("airstrike"), r.out)
+        // Queries from stdin, plain or JSON.
+        r = try run(["query", db, "--json", "-k", "1", "-"], stdin: "2d dogfight game\n{\"query\": \"convert address books to vCard\"}\n")
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out).map { $0["id"] as? String }, ["airstrike", "2vcard"])
+
+        // Filter: every hit has the section asked for.
+        r = try run(["query", db, "library", "-k", "12", "--json", "--filter", "section=games"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let filtered = lines(r.out)
+        XCTAssertFalse(filtered.isEmpty)
+        XCTAssertTrue(filtered.allSatisfy { (($0["metadata"] as? [String: Any])?["section"] as? String) == "games" }, r.out)
+
+        r = try run(["get", db, "airstrike", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue((lines(r.out).first?["text"] as? String)?.hasPrefix("Airstrike is a 2d dogfight game") == true)
+        r = try run(["get", db, "airstrike", "nope"])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("no document with id 'nope'"), r.err)
+
+        r = try run(["delete", db, "airstrike", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out).first?["deleted"] as? Int, 1)
+        r = try run(["--db", db, "stats", "--json"])  // --db PATH names DIR too
+        XCTAssertEqual(r.code, 0, r.err)
+        let stats = try XCTUnwrap(lines(r.out).first)
+        XCTAssertEqual(stats["documents"] as? Int, 11)
+        XCTAssertEqual(stats["index_vectors"] as? Int, 11)
+        XCTAssertEqual(stats["index_change_seq"] as? Int, stats["store_change_seq"] as? Int)
+
+        // Export: JSON lines with vectors, and the same vectors as .npy.
+        let npy = folder.path("v.npy")
+        r = try run(["export", db, "--vectors", "--npy", npy])
+        XCTAssertEqual(r.code, 0, r.err)
+        let exported = lines(r.out)
+        XCTAssertEqual(exported.count, 11)
+        XCTAssertEqual((exported.first?["vector"] as? [Double])?.count, 384)
+        let header = String(decoding: try Data(contentsOf: URL(fileURLWithPath: npy)).prefix(80), as: UTF8.self)
+        XCTAssertTrue(header.contains("'shape': (11, 384)"), header)
+        // Re-adding the file: the deleted one comes back, the rest are unchanged (not re-embedded).
+        r = try run(["add", db, docs, "--json"])
+        XCTAssertEqual(lines(r.out).first?["added"] as? Int, 1)
+        XCTAssertEqual(lines(r.out).first?["unchanged"] as? Int, 11)
+    }
+
+    func testMalformedLineCommitsNothing() throws {
+        try initialize()
+        let bad = folder.write("bad.jsonl", try sample(3) + "{\"id\": \"x\", \"text\": \n")
+        var r = try run(["add", db, bad])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.hasPrefix("anglevec add: error: \(bad):4"), r.err)
+        XCTAssertEqual(lines(try run(["stats", db, "--json"]).out).first?["documents"] as? Int, 0)
+        r = try run(["add", db, bad, "--skip-invalid", "--json", "-q"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out).first?["added"] as? Int, 3)
+        XCTAssertEqual(lines(r.out).first?["skipped"] as? Int, 1)
+    }
+
+    func testBadInputsAndExitCodes() throws {
+        try initialize()
+        var r = try run(["add", db, folder.path("missing.jsonl")])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("missing.jsonl: no such file"), r.err)
+        r = try run(["query", db, "  "])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.contains("empty query"), r.err)
+        r = try run(["query", db, "x", "--bogus"])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.hasPrefix("anglevec query: error: unknown option '--bogus'"), r.err)
+        r = try run(["query", folder.path("nowhere"), "x"])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("nowhere"), r.err)
+        r = try run(["query", db, "x", "--coarse-dims", "128"])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.contains("has no coarse view"), r.err)
+
+        // A non-UTF-8 text file is named.
+        let latin1 = folder.write("notes/caf\u{e9}.txt", [0x63, 0x61, 0x66, 0xE9, 0x0A])
+        r = try run(["add", db, latin1])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains(latin1) && r.err.contains("UTF-8"), r.err)
+
+        // A different model than the collection's: both are named.
+        r = try run(["query", db, "x", "--model", CollectionCommandTests.tinyBert])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("all-MiniLM-L6-v2") && r.err.contains("tiny-bert-f32"), r.err)
+    }
+
+    func testEmbedFormats() throws {
+        var r = try run(["embed", "--model", CollectionCommandTests.minilm, "hello world", "a second text"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let rows = lines(r.out)
+        XCTAssertEqual(rows.count, 2)
+        let v = try XCTUnwrap(rows.first?["vector"] as? [Double])
+        XCTAssertEqual(v.count, 384)
+        XCTAssertEqual(v.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-4)
+        r = try run(["embed", "--model", CollectionCommandTests.minilm, "--layers", "3", "--dims", "64", "-"], stdin: "one\ntwo\n")
+        XCTAssertEqual(lines(r.out).map { ($0["vector"] as? [Double])?.count }, [64, 64])
+        let out = folder.path("e.f32")
+        r = try run(["embed", "--model", CollectionCommandTests.minilm, "--format", "f32", "-o", out, "x", "y", "z"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)).count, 3 * 384 * 4)
+    }
+}
