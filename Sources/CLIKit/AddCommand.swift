@@ -93,7 +93,11 @@ public enum AddCommand {
         let overlap = try arguments.int("chunk-overlap", min: 0) ?? 32
         let batchSize = try arguments.int("batch-size", min: 1) ?? 256
         var inputs = Array(arguments.positionals.dropFirst())
-        if inputs.isEmpty { inputs = ["-"] }
+        if inputs.isEmpty {
+            // Reading a terminal would just wait: say what is missing instead.
+            if isatty(STDIN_FILENO) != 0 { throw CLIError.usage("give input FILEs or folders, or pipe JSON Lines into stdin") }
+            inputs = ["-"]
+        }
         if inputs.filter({ $0 == "-" }).count > 1 { throw CLIError.usage("stdin ('-') can be read only once") }
         for input in inputs where input != "-" && !FileManager.default.fileExists(atPath: input) {
             throw CLIError.data("\(input): no such file or folder")

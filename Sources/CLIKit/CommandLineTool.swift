@@ -154,7 +154,7 @@ public enum AnglevecCommandLine {
         var text = """
             usage: anglevec <command> [options] [arguments]
 
-            anglevec: a vector database with a built-in AnglE text embedder, in one file.
+            anglevec: a vector database with a built-in AnglE text embedder.
 
             Commands:
 

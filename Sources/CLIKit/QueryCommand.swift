@@ -22,7 +22,7 @@ enum QueryCommand {
           anglevec query notes --vector '[0.1, 0.2, ...]'
           cat questions.txt | anglevec query notes --json -
         """,
-        options: [CommandTable.k, CollectionAccess.filter,
+        options: [CommandTable.k, .int("k", help: "Same as -k/--limit."), CollectionAccess.filter,
                   .flag("json", help: "Print JSON Lines (one object per hit)."),
                   .flag("with-text", help: "JSON: include document texts."),
                   .flag("no-text", help: "Table: hide the text column."),
@@ -39,7 +39,8 @@ enum QueryCommand {
 
     static func run(_ context: CommandContext) throws {
         let a = context.arguments
-        var options = QueryOptions(k: try a.int("limit", min: 1) ?? 10, filter: try CollectionAccess.filter(context),
+        let k = a.values["k"] != nil ? try a.int("k", min: 1) : try a.int("limit", min: 1)
+        var options = QueryOptions(k: k ?? 10, filter: try CollectionAccess.filter(context),
                                    rerank: try a.int("rerank", min: 1), ef: try a.int("ef", min: 1))
         let modes = [a.flag("exact"), a.flag("coarse-only")].filter { $0 }.count
         if modes > 1 { throw CLIError.usage("--exact and --coarse-only exclude each other") }

@@ -39,7 +39,16 @@ final class CoarseToFineTests: XCTestCase {
             XCTAssertEqual(coarseOnly.count, 5)
             XCTAssertTrue(coarseOnly.allSatisfy { $0.fullScore == nil && $0.coarseScore == $0.score })
         }
-        // A small shortlist still returns k hits, each re-ranked with its exact full score.
+        // Filters apply to the coarse shortlist; with k' = N the filtered result equals filtered exact search.
+        let filter = try MetadataFilter(parsing: "section=utils|games|perl")
+        let filteredExact = try collection.query("tool", options: QueryOptions(k: 5, filter: filter, mode: .exact))
+        let filteredFine = try collection.query("tool", options: QueryOptions(k: 5, filter: filter, rerank: docs.count))
+        XCTAssertEqual(filteredFine.map(\.id), filteredExact.map(\.id))
+        XCTAssertFalse(filteredFine.isEmpty)
+        for hit in try collection.query("tool", options: QueryOptions(k: 5, filter: filter, rerank: 8)) {
+            XCTAssertTrue(filter.matches(try hit.parsedMetadata()), hit.id)
+        }
+                // A small shortlist still returns k hits, each re-ranked with its exact full score.
         let short = try collection.query("text editor", options: QueryOptions(k: 3, rerank: 6))
         XCTAssertEqual(short.count, 3)
         let exactScores = Dictionary(uniqueKeysWithValues: try collection.query("text editor", options: QueryOptions(k: 30, mode: .exact)).map { ($0.id, $0.score) })

@@ -88,11 +88,15 @@ final class CollectionTests: XCTestCase {
         let docs = try Fixture.packages(36)
         var collection: Collection? = try create()
         try collection!.upsert(Array(docs[0..<24]))
-        // A writer that dies before saving: the snapshot is now stale by 12 adds and 2 deletes.
+        let snapshot = temp.path("c").appendingPathComponent("index-full.hnsw")
+        let old = try Data(contentsOf: snapshot)
+        // A writer that dies before saving: the snapshot on disk stays stale by 12 adds and 2 deletes
+        // (a released handle would save, so the old snapshot is put back, as a kill -9 would leave it).
         try collection!.upsert(Array(docs[24...]), saveIndex: false)
         try collection!.delete(ids: [docs[3].id, docs[30].id], saveIndex: false)
         let expected = try collection!.query("command line tool", k: 8, exact: true)
         collection = nil
+        try old.write(to: snapshot)
 
         do {  // (a read-only handle must be closed before a read-write one opens in the same process)
             let replayed = try Collection.open(at: temp.path("c"), readOnly: true)
@@ -102,7 +106,7 @@ final class CollectionTests: XCTestCase {
         }
 
         // Missing snapshot: rebuilt from the store.
-        let snapshot = temp.path("c").appendingPathComponent("index-full.hnsw")
+        var saved = Data()
         try FileManager.default.removeItem(at: snapshot)
         do {
             let rebuilt = try Collection.open(at: temp.path("c"))
@@ -110,9 +114,11 @@ final class CollectionTests: XCTestCase {
             XCTAssertEqual(ids(try rebuilt.query("command line tool", k: 8)), ids(expected))
             XCTAssertTrue(FileManager.default.fileExists(atPath: snapshot.path), "a writer saves what it rebuilt")
             // A stale snapshot whose missing changes were pruned from the store's log cannot be replayed: rebuilt.
+            saved = try Data(contentsOf: snapshot)
             try rebuilt.upsert([Document(id: "late", text: "a late document about command line tools")], saveIndex: false)
             try rebuilt.store.pruneChanges(through: try rebuilt.store.lastSeq())
         }
+        try saved.write(to: snapshot)  // after the handle (which saves when released) is gone
         do {
             let pruned = try Collection.open(at: temp.path("c"))
             XCTAssertTrue(pruned.indexOrigin.contains("pruned"), pruned.indexOrigin)
@@ -128,6 +134,15 @@ final class CollectionTests: XCTestCase {
         let repaired = try Collection.open(at: temp.path("c"), readOnly: true)
         XCTAssertTrue(repaired.indexOrigin.contains("snapshot unusable"), repaired.indexOrigin)
         XCTAssertEqual(ids(try repaired.query("command line tool", k: 8)), ids(expected))
+    }
+
+    func testReleasedWriterSavesUnsavedChanges() throws {
+        var writer: Collection? = try create()
+        try writer!.upsert(try Fixture.packages(5), saveIndex: false)
+        writer = nil
+        let reopened = try Collection.open(at: temp.path("c"), readOnly: true)
+        XCTAssertEqual(reopened.indexOrigin, "snapshot (current)")
+        XCTAssertEqual(try reopened.stats().indexVectors, 5)
     }
 
     func testReaderSeesAnotherWritersChanges() throws {
@@ -207,5 +222,32 @@ final class CollectionExportTests: XCTestCase {
         XCTAssertEqual(a.map(\.id), b.map(\.id))
         XCTAssertEqual(a.map(\.metadata), b.map(\.metadata))
         for (x, y) in zip(a, b) { XCTAssertEqual(x.score, y.score, accuracy: 1e-6) }
+    }
+}
+
+final class CollectionCompactTests: XCTestCase {
+    func testCompactKeepsDocumentsAndDropsDeletedNodes() throws {
+        try Fixture.requireModel()
+        let temp = TemporaryDirectory()
+        let url = temp.path("c")
+        let docs = try Fixture.packages(24)
+        var expected: [String] = []
+        do {
+            let collection = try Collection.create(at: url, model: Fixture.minilm.path)
+            try collection.upsert(docs)
+            try collection.delete(ids: docs.prefix(12).map(\.id))
+            XCTAssertEqual(try collection.stats().indexDeletedNodes, 12)
+            expected = try collection.query("developer library", k: 5, exact: true).map(\.id)
+        }
+        let sizes = try Collection.compact(at: url)
+        XCTAssertLessThanOrEqual(sizes.after, sizes.before)
+        let compacted = try Collection.open(at: url)
+        let stats = try compacted.stats()
+        XCTAssertEqual(stats.documents, 12)
+        XCTAssertEqual(stats.indexVectors, 12)
+        XCTAssertEqual(stats.indexDeletedNodes, 0)
+        XCTAssertEqual(stats.indexOrigin, "snapshot (current)")
+        XCTAssertEqual(try compacted.query("developer library", k: 5).map(\.id), expected)
+        XCTAssertEqual(try compacted.get(id: docs[20].id)?.text, docs[20].text)
     }
 }

@@ -142,6 +142,12 @@ public final class Collection: @unchecked Sendable {
         if !readOnly, index.origin != .snapshot(replayed: 0) { try? index.save() }
     }
 
+    /// A writer that skipped saving (`saveIndex: false`) saves the snapshot when released; if the
+    /// process dies first, the next open replays the store's changes instead.
+    deinit {
+        if !readOnly && index.isDirty { try? index.save() }
+    }
+
     /// A stored prompt string: a template with `{text}`, else a prefix.
     static func prompt(_ text: String) -> Prompt { text.contains("{text}") ? Prompt(text) : Prompt(prefix: text) }
 

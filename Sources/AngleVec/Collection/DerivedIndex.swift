@@ -40,6 +40,11 @@ final class DerivedIndex: @unchecked Sendable {
 
     /// The change sequence the graph reflects.
     var changeSequence: UInt64 { hnsw.changeSequence }
+    /// The change sequence of the snapshot on disk as far as this process knows (nil: none/unusable).
+    private(set) var savedSequence: UInt64?
+
+    /// Whether the graph holds changes the snapshot on disk does not.
+    var isDirty: Bool { savedSequence != hnsw.changeSequence }
 
     static func snapshotName(view: String) -> String { "index-\(view).hnsw" }
 
@@ -77,6 +82,7 @@ final class DerivedIndex: @unchecked Sendable {
         }
         loaded.ef = parameters.ef
         setCurrent(loaded)
+        savedSequence = loaded.changeSequence
         let replayed: Int
         do {
             replayed = try catchUpLocked()
@@ -198,7 +204,9 @@ final class DerivedIndex: @unchecked Sendable {
     func save() throws {
         syncLock.lock(); defer { syncLock.unlock() }
         let index = hnsw
-        try index.writeSnapshot(to: snapshotURL, changeSequence: index.changeSequence)
+        let sequence = index.changeSequence
+        try index.writeSnapshot(to: snapshotURL, changeSequence: sequence)
+        savedSequence = sequence
     }
 
     /// Rebuilds the graph without deleted nodes (after many deletes).
