@@ -44,7 +44,7 @@ def passages(text: str, max_words: int = 40) -> list[str]:
     return split(text, max_words)
 
 
-def build(out: Path, quick: bool, total: int | None = None) -> tuple[int, int, int]:
+def build(out: Path, quick: bool, total: int | None = None, n_docs: int | None = None, n_queries: int | None = None) -> tuple[int, int, int]:
     """Writes rows.jsonl ({text, doc}; documents first) and queries.jsonl ({text, relevant}); returns (docs, rows, queries)."""
     corpus = read_jsonl(PKGDESC / "corpus.jsonl")
     qrels: dict[str, list[str]] = {}
@@ -55,11 +55,15 @@ def build(out: Path, quick: bool, total: int | None = None) -> tuple[int, int, i
     queries = [q for q in read_jsonl(PKGDESC / "queries.jsonl") if q["_id"] in qrels]
     total = total or (3_000 if quick else 100_000)
     if quick:
-        relevant_docs = {d for q in queries[:100] for d in qrels[q["_id"]]}
+        n_docs, n_queries = n_docs or 1000, n_queries or 100
+    if n_queries:
+        queries = queries[:n_queries]
+    if n_docs and n_docs < len(corpus):
+        # A slice of the corpus that holds every kept query's relevant documents.
+        relevant_docs = {d for q in queries for d in qrels[q["_id"]]}
         rest = [d for d in corpus if d["_id"] not in relevant_docs]
-        keep = [d for d in corpus if d["_id"] in relevant_docs] + random.Random(SEED).sample(rest, 1000 - len(relevant_docs))
+        keep = [d for d in corpus if d["_id"] in relevant_docs] + random.Random(SEED).sample(rest, max(0, n_docs - len(relevant_docs)))
         corpus = sorted(keep, key=lambda d: d["_id"])
-        queries = queries[:100]
     rng = random.Random(SEED)
     extra = [(d["_id"], i, p) for d in corpus for i, p in enumerate(passages(d["text"]))]
     rng.shuffle(extra)
@@ -114,15 +118,21 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--bin", type=Path, default=BENCH_BIN)
     ap.add_argument("--total", type=int, default=None, help="rows (documents + passages); default 100,000 (--quick 3,000)")
+    ap.add_argument("--docs", type=int, default=None, help="use a slice of N corpus documents (with every kept query's relevant one)")
+    ap.add_argument("--queries", type=int, default=None, help="use the first N test queries")
     ap.add_argument("--views", default=None, help="coarse views LAYERxDIMS,... (default 6x64,6x128,6x192,3x128)")
     args = ap.parse_args()
-    folder = DATA / ("coarse-quick" if args.quick else "coarse")
-    docs, rows, nq = build(folder, args.quick, args.total)
+    sliced = args.quick or args.docs or args.queries or args.total
+    folder = DATA / ("coarse-quick" if args.quick else "coarse-slice" if sliced else "coarse")
+    docs, rows, nq = build(folder, args.quick, args.total, args.docs, args.queries)
     data = f"debian-pkgdesc: {docs:,} documents + {rows - docs:,} passages = {rows:,} rows; {nq:,} test queries (synopses)"
     res = Result("coarse", "2D-Matryoshka coarse-to-fine vs full-view HNSW vs exact search", data,
                  "bash benchmarks/run.sh coarse" + (" --quick" if args.quick else ""))
     if args.quick:
         res.note("--quick: a small slice; numbers are not comparable with a full run")
+    elif sliced:
+        res.note(f"a slice (--docs {args.docs} --total {args.total} --queries {args.queries}), not the full 100,000-row run")
+        res.d["command"] += f" (python benchmarks/cases/coarse.py --docs {args.docs} --total {args.total} --queries {args.queries})"
     views = args.views or ("6x64,6x128,6x192,3x128" if not args.quick else "6x64,6x128,3x128")
     cmd = [str(args.bin), "coarse", "--rows", str(folder / "rows.jsonl"), "--queries", str(folder / "queries.jsonl"),
            "--model", str(MODEL_DIR), "--views", views, "--shortlists", "10,20,40,80,160,320", "--efs", "10,16,32,64,128,256",
