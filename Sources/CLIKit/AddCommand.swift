@@ -16,8 +16,9 @@ public enum AddCommand {
 
         No FILE reads JSON Lines from stdin. Each batch is embedded and stored in one transaction: bad input
         stops with the file, line and field and nothing of the batch it was in is stored (earlier batches are).
-        Re-adding an unchanged document is skipped (not re-embedded). Summary keys: inputs, documents, records,
-        added, updated, unchanged, chunked, skipped, skipped_by_reason.
+        Re-adding an unchanged document is skipped (not re-embedded); re-adding a shorter one removes its
+        chunks that no longer exist. Summary keys: inputs, documents, records, added, updated, unchanged,
+        chunked, stale_chunks_removed, skipped, skipped_by_reason.
 
         Documents without an id get the first 16 hex digits of the SHA-256 of their text, so adding the
         same content twice updates one document. An existing id is replaced.
@@ -116,9 +117,35 @@ public enum AddCommand {
         var written = WriteSummary()
         // Snapshot once at the end (also after a failure: committed batches stay committed).
         defer { try? collection.saveIndex() }
-        let summary = try pipeline.run(progress: { progress.advance(by: $0) }) { batch in
-            written.merge(try collection.upsert(batch.map(Document.init), batchSize: batch.count, saveIndex: false))
+        var badVectors = 0
+        var recordCounts: [String: Int] = [:]  // source document id → records it became (1: whole, n: chunks)
+        var summary = try pipeline.run(progress: { progress.advance(by: $0) }) { batch in
+            var records = batch
+            if options.skipInvalid {
+                // Precomputed vectors of the wrong size would fail the whole batch: skip them one by one.
+                let dims = collection.dimensions
+                records.removeAll { record in
+                    guard let v = record.vector, v.count != dims || !v.allSatisfy({ $0.isFinite }) else { return false }
+                    context.note("\(record.origin): skipped: vector has \(v.count) components, the collection's model has \(dims)")
+                    badVectors += 1
+                    return true
+                }
+            }
+            let documents = records.map(Document.init)
+            for record in batch {
+                // A chunk record is exactly `parent#chunk-index` (a user's own parent_id metadata is not one).
+                if case .string(let parent)? = record.metadata("parent_id"), case .int(let index)? = record.metadata("chunk_index"),
+                   record.id == "\(parent)#chunk-\(index)" {
+                    recordCounts[parent, default: 0] += 1
+                } else {
+                    recordCounts[record.id] = 1
+                }
+            }
+            written.merge(try collection.upsert(documents, batchSize: max(1, documents.count), saveIndex: false))
         }
+        if badVectors > 0 { summary.skipped["bad vector", default: 0] += badVectors }
+        let stale = try staleRecords(collection, recordCounts)
+        if !stale.isEmpty { try collection.delete(ids: stale, saveIndex: false) }
         progress.finish()
         let skippedTotal = summary.skipped.values.reduce(0, +)
         if skippedTotal > 0 {
@@ -128,9 +155,29 @@ public enum AddCommand {
             ("inputs", .int(Int64(inputs.count))), ("documents", .int(Int64(summary.documents))),
             ("records", .int(Int64(summary.records))), ("added", .int(Int64(written.added))),
             ("updated", .int(Int64(written.updated))), ("unchanged", .int(Int64(written.unchanged))),
-            ("chunked", .int(Int64(summary.chunkedDocuments))), ("skipped", .int(Int64(skippedTotal))),
+            ("chunked", .int(Int64(summary.chunkedDocuments))), ("stale_chunks_removed", .int(Int64(stale.count))),
+            ("skipped", .int(Int64(skippedTotal))),
             ("skipped_by_reason", .object(summary.skipped.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
         ])
+    }
+
+    /// Records left over from an earlier version of a re-added document: chunks beyond its new
+    /// chunk count (`ID#chunk-N`, numbered from 0 without gaps), the whole `ID` when it is now
+    /// chunked, or all its chunks when it now fits whole. Found by probing ids (a few reads per document).
+    static func staleRecords(_ collection: Collection, _ counts: [String: Int]) throws -> [String] {
+        try collection.store.read { snapshot in
+            var stale: [String] = []
+            for (id, count) in counts {
+                // Now chunked: the whole document and chunks from `count` on are stale; now whole: every chunk.
+                if count > 1, try snapshot.internalID(of: id) != nil { stale.append(id) }
+                var n = count > 1 ? count : 0
+                while try snapshot.internalID(of: "\(id)#chunk-\(n)") != nil {
+                    stale.append("\(id)#chunk-\(n)")
+                    n += 1
+                }
+            }
+            return stale
+        }
     }
 
     /// Reads and checks the inputs without opening the collection (whole documents: chunking needs the model).

@@ -22,7 +22,8 @@ enum DocumentCommands {
         name: "delete", summary: "Remove documents by id or metadata filter.",
         usage: "anglevec delete [options] DIR [ID...]",
         help: """
-        Deletes atomically (all given ids or none) and updates the index.
+        Deletes atomically (all given ids or none) and updates the index. Deleting a chunked document's id
+        deletes its chunks (ID#chunk-N).
         JSON keys: deleted, missing.
 
         Examples:
@@ -62,7 +63,18 @@ enum DocumentCommands {
         if ids.isEmpty && filter == nil { throw CLIError.usage("give ids to delete or --filter") }
         if !ids.isEmpty && filter != nil { throw CLIError.usage("give either ids or --filter, not both") }
         let collection = try CollectionAccess.open(context)
-        let result = try filter.map { try collection.delete(where: $0) } ?? collection.delete(ids: ids)
+        // A chunked document is stored as ID#chunk-0, ID#chunk-1, ...: deleting ID deletes them.
+        let expanded = try collection.store.read { snapshot in
+            try ids.flatMap { id -> [String] in
+                var all = [id]
+                var n = 0
+                while try snapshot.internalID(of: "\(id)#chunk-\(n)") != nil { all.append("\(id)#chunk-\(n)"); n += 1 }
+                return all
+            }
+        }
+        var result = try filter.map { try collection.delete(where: $0) } ?? collection.delete(ids: expanded)
+        // A parent id that was only chunks is not missing.
+        result.missing.removeAll { id in ids.contains(id) && expanded.contains("\(id)#chunk-0") }
         if !result.missing.isEmpty { context.note("not found: \(result.missing.joined(separator: ", "))") }
         context.output.record([("deleted", .int(Int64(result.deleted))), ("missing", .array(result.missing.map(OrderedJSON.string)))])
     }

@@ -6,9 +6,7 @@ import AngleVec
 enum Fixture {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// The real default model (scripts/fetch-model.sh installs it).
-    static var minilm: URL {
-        URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/anglevec/models/all-MiniLM-L6-v2")
-    }
+    static var minilm: URL { ModelSource.home().appendingPathComponent("models/all-MiniLM-L6-v2") }
     /// A different (tiny, random) BERT: a model-mismatch partner.
     static let tinyBert = repository.appendingPathComponent("Tests/Fixtures/encoder/tiny-bert-f32")
 
@@ -19,9 +17,11 @@ enum Fixture {
         return Array(try reader.readAll().prefix(n)).map(Document.init)
     }
 
+    /// The tests need the real model: a missing model is a failure (scripts/test.sh fetches it), not a skip.
     static func requireModel() throws {
         guard FileManager.default.fileExists(atPath: minilm.appendingPathComponent("model.safetensors").path) else {
-            throw XCTSkip("the default model is not installed at \(minilm.path) (run scripts/fetch-model.sh)")
+            XCTFail("the default model is not installed at \(minilm.path) (run scripts/fetch-model.sh)")
+            throw CollectionError.modelNotFound(minilm.path, reason: "not installed")
         }
     }
 }

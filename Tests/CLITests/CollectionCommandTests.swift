@@ -1,11 +1,12 @@
 import XCTest
 import Foundation
 @testable import CLIKit
+import AngleVec
 
 /// The built `anglevec` binary on temporary collections with the real default model.
 final class CollectionCommandTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let minilm = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/anglevec/models/all-MiniLM-L6-v2").path
+    static let minilm = ModelSource.home().appendingPathComponent("models/all-MiniLM-L6-v2").path
     static let tinyBert = repository.appendingPathComponent("Tests/Fixtures/encoder/tiny-bert-f32").path
 
     var folder: TemporaryFolder!
@@ -13,7 +14,8 @@ final class CollectionCommandTests: XCTestCase {
 
     override func setUpWithError() throws {
         guard FileManager.default.fileExists(atPath: CollectionCommandTests.minilm + "/model.safetensors") else {
-            throw XCTSkip("the default model is not installed (scripts/fetch-model.sh)")
+            XCTFail("the default model is not installed at \(CollectionCommandTests.minilm) (scripts/fetch-model.sh)")
+            throw CLIError.internal("no model")
         }
         folder = TemporaryFolder()
     }
@@ -119,6 +121,52 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual(lines(r.out).first?["unchanged"] as? Int, 11)
     }
 
+    func testReaddedShorterDocumentLeavesNoStaleChunks() throws {
+        try initialize()
+        let sentence = "LMDB is a memory-mapped key-value store with ACID transactions and a B+tree layout. "
+        let long = folder.write("long.jsonl", "{\"id\": \"guide\", \"text\": \"\(String(repeating: sentence, count: 40))\"}\n")
+        var r = try run(["add", db, long, "--json", "--chunk-tokens", "64", "--chunk-overlap", "0"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let chunks = try XCTUnwrap(lines(r.out).first?["records"] as? Int)
+        XCTAssertGreaterThan(chunks, 3)
+        let short = folder.write("short.jsonl", "{\"id\": \"guide\", \"text\": \"\(String(repeating: sentence, count: 5))\"}\n")
+        r = try run(["add", db, short, "--json", "--chunk-tokens", "64", "--chunk-overlap", "0"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let fewer = try XCTUnwrap(lines(r.out).first?["records"] as? Int)
+        XCTAssertEqual(lines(r.out).first?["stale_chunks_removed"] as? Int, chunks - fewer)
+        XCTAssertEqual(lines(try run(["stats", db, "--json"]).out).first?["documents"] as? Int, fewer)
+        // Now short enough to be whole: every chunk goes, the document stays under its own id.
+        let tiny = folder.write("tiny.jsonl", "{\"id\": \"guide\", \"text\": \"LMDB in one line.\"}\n")
+        r = try run(["add", db, tiny, "--json"])
+        XCTAssertEqual(lines(r.out).first?["stale_chunks_removed"] as? Int, fewer)
+        let ids = lines(try run(["export", db]).out).map { $0["id"] as? String }
+        XCTAssertEqual(ids, ["guide"])
+        // Deleting a chunked document's id deletes its chunks.
+        r = try run(["add", db, long, "--json", "--chunk-tokens", "64", "--chunk-overlap", "0"])
+        r = try run(["delete", db, "guide", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out).first?["deleted"] as? Int, chunks)
+        XCTAssertEqual((lines(r.out).first?["missing"] as? [String])?.count, 0)
+        XCTAssertEqual(lines(try run(["stats", db, "--json"]).out).first?["documents"] as? Int, 0)
+    }
+
+    func testAnotherProcessReplaysChangesTheSnapshotMisses() throws {
+        try initialize()
+        let first = folder.write("a.jsonl", try sample(6))
+        XCTAssertEqual(try run(["add", db, first, "-q"]).code, 0)
+        let snapshot = URL(fileURLWithPath: db).appendingPathComponent("index-full.hnsw")
+        let old = try Data(contentsOf: snapshot)
+        let all = folder.write("b.jsonl", try sample(12))
+        XCTAssertEqual(try run(["add", db, all, "-q"]).code, 0)
+        try old.write(to: snapshot)  // as if the writer had been killed before saving the index
+        let stats = try XCTUnwrap(lines(try run(["stats", db, "--json"]).out).first)
+        XCTAssertEqual(stats["index_origin"] as? String, "snapshot + 6 replayed changes")
+        XCTAssertEqual(stats["index_vectors"] as? Int, 12)
+        // A document of the second batch (not in the old snapshot) is found.
+        let r = try run(["query", db, "terminal emulator which mimics old screens", "-k", "1", "--json"])
+        XCTAssertEqual(lines(r.out).first?["id"] as? String, "cool-retro-term", r.err)
+    }
+
     func testMalformedLineCommitsNothing() throws {
         try initialize()
         let bad = folder.write("bad.jsonl", try sample(3) + "{\"id\": \"x\", \"text\": \n")
@@ -130,6 +178,15 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertEqual(lines(r.out).first?["added"] as? Int, 3)
         XCTAssertEqual(lines(r.out).first?["skipped"] as? Int, 1)
+
+        // Precomputed vectors are checked against the collection's dimensions.
+        let vectors = folder.write("v.jsonl", "{\"id\": \"v1\", \"text\": \"short vector\", \"vector\": [0.5, 0.5]}\n")
+        r = try run(["add", db, vectors])
+        XCTAssertEqual(r.code, 2)
+        XCTAssertTrue(r.err.contains("'v1'") && r.err.contains("2 dimensions") && r.err.contains("384"), r.err)
+        r = try run(["add", db, vectors, "--skip-invalid", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual((lines(r.out).first?["skipped_by_reason"] as? [String: Int])?["bad vector"], 1)
     }
 
     func testBadInputsAndExitCodes() throws {
