@@ -6,11 +6,11 @@ import AngleVec
 /// `anglevec tune` in-process on a small real collection.
 final class TuneCommandTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let minilm = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/anglevec/models/all-MiniLM-L6-v2").path
+    static let minilm = ModelSource.home().appendingPathComponent("models/all-MiniLM-L6-v2").path
 
     func testTableJSONAndApply() throws {
         guard FileManager.default.fileExists(atPath: TuneCommandTests.minilm + "/model.safetensors") else {
-            throw XCTSkip("the default model is not installed (scripts/fetch-model.sh)")
+            return XCTFail("the default model is not installed at \(TuneCommandTests.minilm) (scripts/fetch-model.sh)")
         }
         let folder = TemporaryFolder()
         let db = folder.path("db")
