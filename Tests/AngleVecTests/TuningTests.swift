@@ -55,6 +55,13 @@ final class TuningTests: XCTestCase {
         let report = try collection.tune(TuningOptions(k: 3, queries: ["text editor", "music player"], dims: [64], shortlistFactors: [1, 8]))
         XCTAssertEqual(report.queryCount, 2)
         XCTAssertTrue(report.candidates.contains { $0.stage == .coarseRerank && $0.shortlist == 16 && $0.recall == 1.0 })
+        // Layer-truncated views re-embed documents: bounded to a seeded subsample, and said so.
+        let sub = try collection.tune(TuningOptions(k: 3, sampleSize: 4, layers: [3], dims: [64], shortlistFactors: [1], layerDocumentLimit: 10))
+        XCTAssertEqual(sub.measuredDocuments, 10)
+        XCTAssertEqual(sub.collectionDocuments, 16)
+        XCTAssertTrue(sub.notes.contains { $0.contains("subsample of 10 of 16") }, "\(sub.notes)")
+        XCTAssertEqual(try collection.tune(TuningOptions(k: 3, sampleSize: 4, layers: [3], dims: [64], shortlistFactors: [1], layerDocumentLimit: 10)).candidates.map(\.recall),
+                       sub.candidates.map(\.recall))  // seeded: the same sample again
         XCTAssertThrowsError(try collection.tune(TuningOptions(layers: [7]))) { XCTAssertTrue("\($0)".contains("layer 7")) }
         XCTAssertThrowsError(try collection.tune(TuningOptions(k: 20))) { XCTAssertTrue("\($0)".contains("too few")) }
         XCTAssertThrowsError(try collection.tune(TuningOptions(queries: ["ok", " "]))) { XCTAssertTrue("\($0)".contains("query 2")) }
