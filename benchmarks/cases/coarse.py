@@ -44,7 +44,8 @@ def passages(text: str, max_words: int = 40) -> list[str]:
     return split(text, max_words)
 
 
-def build(out: Path, quick: bool, total: int | None = None, n_docs: int | None = None, n_queries: int | None = None) -> tuple[int, int, int]:
+def build(out: Path, quick: bool, total: int | None = None, n_docs: int | None = None, n_queries: int | None = None,
+          passages_all: bool = False) -> tuple[int, int, int]:
     """Writes rows.jsonl ({text, doc}; documents first) and queries.jsonl ({text, relevant}); returns (docs, rows, queries)."""
     corpus = read_jsonl(PKGDESC / "corpus.jsonl")
     qrels: dict[str, list[str]] = {}
@@ -65,7 +66,9 @@ def build(out: Path, quick: bool, total: int | None = None, n_docs: int | None =
         keep = [d for d in corpus if d["_id"] in relevant_docs] + random.Random(SEED).sample(rest, max(0, n_docs - len(relevant_docs)))
         corpus = sorted(keep, key=lambda d: d["_id"])
     rng = random.Random(SEED)
-    extra = [(d["_id"], i, p) for d in corpus for i, p in enumerate(passages(d["text"]))]
+    # Passages of the slice's documents, or (--passages-all) of every corpus document: the others are distractors.
+    source = read_jsonl(PKGDESC / "corpus.jsonl") if passages_all else corpus
+    extra = [(d["_id"], i, p) for d in source for i, p in enumerate(passages(d["text"]))]
     rng.shuffle(extra)
     # Seeded order kept (not sorted): a smaller --total is a prefix of a larger one, so the cached
     # embedding chunks of a bigger run serve it.
@@ -103,7 +106,9 @@ def plot(results: list[dict], path: Path) -> str | None:
             ax.plot([r["recall"] for r in rows], [r[key] + (r["rerank_ms"] if key == "search_ms" else 0) for r in rows],
                     marker="o" if label != "exact" else "*", markersize=4 if label != "exact" else 10, label=label)
         ax.axvline(TARGET, color="grey", lw=0.8, ls="--")
-        ax.set_xlabel("recall@10 vs exact full-vector search"); ax.set_ylabel("ms per query"); ax.set_yscale("log")
+        ax.set_xlabel("recall@10 vs exact full-vector search"); ax.set_ylabel("ms per query")
+        if key == "search_ms":
+            ax.set_yscale("log")
         ax.set_title(title, fontsize=9); ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
     fig.suptitle("2D-Matryoshka coarse-to-fine vs full-view HNSW (lower right is better)", fontsize=10)
@@ -119,20 +124,22 @@ def main() -> None:
     ap.add_argument("--bin", type=Path, default=BENCH_BIN)
     ap.add_argument("--total", type=int, default=None, help="rows (documents + passages); default 100,000 (--quick 3,000)")
     ap.add_argument("--docs", type=int, default=None, help="use a slice of N corpus documents (with every kept query's relevant one)")
+    ap.add_argument("--passages-all", action="store_true", help="with --docs: passages come from the whole corpus")
     ap.add_argument("--queries", type=int, default=None, help="use the first N test queries")
     ap.add_argument("--views", default=None, help="coarse views LAYERxDIMS,... (default 6x64,6x128,6x192,3x128)")
     args = ap.parse_args()
     sliced = args.quick or args.docs or args.queries or args.total
     folder = DATA / ("coarse-quick" if args.quick else "coarse-slice" if sliced else "coarse")
-    docs, rows, nq = build(folder, args.quick, args.total, args.docs, args.queries)
+    docs, rows, nq = build(folder, args.quick, args.total, args.docs, args.queries, args.passages_all)
     data = f"debian-pkgdesc: {docs:,} documents + {rows - docs:,} passages = {rows:,} rows; {nq:,} test queries (synopses)"
     res = Result("coarse", "2D-Matryoshka coarse-to-fine vs full-view HNSW vs exact search", data,
                  "bash benchmarks/run.sh coarse" + (" --quick" if args.quick else ""))
     if args.quick:
         res.note("--quick: a small slice; numbers are not comparable with a full run")
     elif sliced:
-        res.note(f"a slice (--docs {args.docs} --total {args.total} --queries {args.queries}), not the full 100,000-row run")
-        res.d["command"] += f" (python benchmarks/cases/coarse.py --docs {args.docs} --total {args.total} --queries {args.queries})"
+        flags = f"--docs {args.docs} --total {args.total} --queries {args.queries}" + (" --passages-all" if args.passages_all else "")
+        res.note(f"a slice ({flags}), not the full 100,000-row run")
+        res.d["command"] += f" (python benchmarks/cases/coarse.py {flags})"
     views = args.views or ("6x64,6x128,6x192,3x128" if not args.quick else "6x64,6x128,3x128")
     cmd = [str(args.bin), "coarse", "--rows", str(folder / "rows.jsonl"), "--queries", str(folder / "queries.jsonl"),
            "--model", str(MODEL_DIR), "--views", views, "--shortlists", "10,20,40,80,160,320", "--efs", "10,16,32,64,128,256",
