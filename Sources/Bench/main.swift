@@ -7,6 +7,7 @@ let modes: [String: ([String]) throws -> Void] = [
     "store": runStoreBench,
     "embed": runEmbedBench,
     "train": runTrainBench,
+    "coarse": runCoarseBench,
 ]
 
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -25,21 +25,7 @@ public enum CommandTable {
         ModelsCommand.command,
         TrainCommand.command,
         EvalCommand.command,
-        Command(
-            name: "tune", summary: "Pick index settings that reach a target recall as fast as possible.",
-            usage: "anglevec tune [options]",
-            help: """
-            Samples queries from the database (or --queries), measures recall against exact search and
-            stores the fastest settings reaching --recall.
-
-            Examples:
-              anglevec tune --recall 0.95
-              anglevec tune --queries q.jsonl --recall 0.99 --json
-            """,
-            options: [CommonOptions.db, .double("recall", "R", default: "0.95", help: "Target recall@k."), k,
-                      .value("queries", "FILE", help: "Queries to tune on (JSON Lines with 'text'); default: a sample of documents."),
-                      CommonOptions.json, CommonOptions.quiet],
-            handler: notAvailable),
+        TuneCommand.command,
         ClickCommand.click,
         ClickCommand.clicks,
         ReindexCommand.command,

@@ -113,7 +113,8 @@ extension Collection {
 
     /// The coarse shortlist of k' candidates.
     private func shortlist(_ coarseQuery: [Float], options: QueryOptions) throws -> [(label: UInt64, score: Float)] {
-        try candidates(coarseQuery, limit: options.shortlistSize, ef: options.ef, allowed: try predicate(options.filter))
+        let size = options.rerank == nil ? defaultRerank.map { max($0, options.k) } ?? options.shortlistSize : options.shortlistSize
+        return try candidates(coarseQuery, limit: size, ef: options.ef, allowed: try predicate(options.filter))
     }
 
     /// Graph search of the indexed view; with `fullQuery`, hits are scored with stored full vectors.

@@ -38,6 +38,8 @@ public final class Collection: @unchecked Sendable {
     /// The vector generation this object embeds for and searches (the active one when opened).
     /// After a re-index switches generations, queries and writes go to `current()` instead.
     public let generation: UInt32
+    /// Default coarse-to-fine shortlist size k' (stored by `anglevec tune --apply`; nil: max(4k, 40)).
+    public var defaultRerank: Int?
 
     let embedder: Embedder
     let index: DerivedIndex
@@ -56,6 +58,7 @@ public final class Collection: @unchecked Sendable {
         static let efConstruction = "efConstruction"
         static let efSearch = "efSearch"
         static let indexedView = "indexedView"
+        static let rerank = "rerank"
     }
 
     // MARK: Create and open
@@ -147,6 +150,7 @@ public final class Collection: @unchecked Sendable {
         }
         func setting(_ key: String, _ fallback: Int) -> Int { config.extensions[key]?.intValue ?? fallback }
         efSearch = setting(Key.efSearch, 64)
+        defaultRerank = config.extensions[Key.rerank]?.intValue
         var parameters = HNSWParameters(M: setting(Key.hnswM, 16), efConstruction: setting(Key.efConstruction, 200), ef: efSearch)
         parameters.storage = config.storage == .f16 ? .f16 : .f32
         embedder = Embedder(model: model)
