@@ -46,7 +46,9 @@ final class CrashTests: XCTestCase {
     func vector(_ i: Int, dims: Int) -> [Float] { (0..<dims).map { Float((i &* 31 &+ $0 &* 7) % 1000) / 1000 - 0.5 } }
 
     func testKillNineDuringWritesLosesNoCommittedBatchAndShowsNoPartialOne() throws {
-        let total = long ? 200_000 : 20_000
+        // Short form: enough documents that 20 kills at 10–50 ms land before the writer is done,
+        // even on an idle machine (a writer that finishes early would test little).
+        let total = long ? 200_000 : 40_000
         let batch = long ? 500 : 100
         let dims = long ? 384 : 16
         let kills = long ? 100 : 20
@@ -58,7 +60,7 @@ final class CrashTests: XCTestCase {
         while killed < kills && !finished {
             attempt += 1
             let (p, out, err) = try launch(["write", url.path, "\(total)", "\(batch)"])
-            usleep(UInt32.random(in: 15_000...(long ? 400_000 : 120_000)))
+            usleep(UInt32.random(in: 10_000...(long ? 400_000 : 50_000)))
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 killed += 1
