@@ -75,9 +75,20 @@ def angle_fit(steps: int, out: Path, data: Path, ese: bool = False) -> dict:
         src, dst = MODEL_DIR / name, out / name
         if src.exists() and not dst.exists():
             (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
+    legacy_layernorm_names(out / "model.safetensors")
     timed_steps = len(stamps) - 1
     rate = timed_steps * BATCH / (ended - stamps[1]) if timed_steps > 0 else None
     return {"steps": len(stamps), "seconds": ended - started, "examples_per_s": rate, "peak_rss_mib": peak_rss_mib()}
+
+
+def legacy_layernorm_names(path: Path) -> None:
+    """transformers 5's save_pretrained writes BERT LayerNorms as legacy `LayerNorm.gamma/beta`; anglevec's loader
+    reads the `weight/bias` names of the original checkpoints, so the file is rewritten with those names."""
+    from safetensors.numpy import load_file, save_file
+    tensors = load_file(str(path))
+    if any(k.endswith(("LayerNorm.gamma", "LayerNorm.beta")) for k in tensors):
+        renamed = {k.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias"): v for k, v in tensors.items()}
+        save_file(renamed, str(path), metadata={"format": "pt"})
 
 
 # ---------------------------------------------------------------- anglevec side
