@@ -40,6 +40,19 @@ final class ModelLoadingTests: XCTestCase {
         _ = try EmbeddingModel.load(from: EncoderFixtures.folder(with: tensors))
     }
 
+    func testLegacyLayerNormNamesLoadAsTheSameModel() throws {
+        // gamma/beta is how TF-era BERT checkpoints (and some writers) name LayerNorm weight/bias.
+        let tensors = try EncoderFixtures.tinyTensors().map { t -> (String, [Int], [Float]) in
+            let name = t.0.replacingOccurrences(of: "LayerNorm.weight", with: "LayerNorm.gamma")
+                .replacingOccurrences(of: "LayerNorm.bias", with: "LayerNorm.beta")
+            return (name, t.1, t.2)
+        }
+        XCTAssert(tensors.contains { $0.0.hasSuffix("LayerNorm.gamma") })
+        let a = try EmbeddingModel.load(from: EncoderFixtures.folder(with: tensors)), b = try EmbeddingModel.load(from: EncoderFixtures.tiny("f32"))
+        let batch = try TokenBatch([[2, 9, 3]])
+        XCTAssertEqual(try a.vectors(a.begin(batch), view: a.fullView), try b.vectors(b.begin(batch), view: b.fullView))
+    }
+
     func testUnknownModelType() throws {
         var config = try String(contentsOf: EncoderFixtures.tiny("f32").appendingPathComponent("config.json"), encoding: .utf8)
         config = config.replacingOccurrences(of: "\"model_type\": \"bert\"", with: "\"model_type\": \"llama\"")

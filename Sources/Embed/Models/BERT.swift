@@ -94,7 +94,10 @@ public final class BertModel: EncoderArchitecture {
         var unexpected: [String] = []
         let expected = Self.expectedTensors(c)
         for stored in weights.names {
-            let name = stored.hasPrefix("bert.") ? String(stored.dropFirst(5)) : stored
+            var name = stored.hasPrefix("bert.") ? String(stored.dropFirst(5)) : stored
+            // TF-era LayerNorm names, which transformers still renames on load (and some tools write).
+            if name.hasSuffix("LayerNorm.gamma") { name = String(name.dropLast(5)) + "weight" }
+            if name.hasSuffix("LayerNorm.beta") { name = String(name.dropLast(4)) + "bias" }
             if Self.ignored.contains(name) { continue }
             if expected[name] == nil || byName[name] != nil { unexpected.append(stored); continue }
             byName[name] = stored
