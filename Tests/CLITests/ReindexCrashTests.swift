@@ -8,7 +8,8 @@ import AngleVec
 /// ANGLEVEC_LONG_TESTS=1: 10 kills on a larger collection (default: 3).
 final class ReindexCrashTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let minilm = URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/anglevec/models/all-MiniLM-L6-v2")
+    static let minilm = (ProcessInfo.processInfo.environment["ANGLEVEC_HOME"].map { URL(fileURLWithPath: $0) }
+        ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/anglevec")).appendingPathComponent("models/all-MiniLM-L6-v2")
     static let queries = ["compress files", "play music", "edit text", "network tools"]
 
     /// A ranking as (id, score) pairs.

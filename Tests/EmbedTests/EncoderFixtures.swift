@@ -6,7 +6,8 @@ import XCTest
 enum EncoderFixtures {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures").appendingPathComponent("encoder")
-    static let miniLM = URL(fileURLWithPath: NSString(string: "~/.cache/anglevec/models/all-MiniLM-L6-v2").expandingTildeInPath)
+    static let miniLM = (ProcessInfo.processInfo.environment["ANGLEVEC_HOME"].map { URL(fileURLWithPath: $0) }
+        ?? URL(fileURLWithPath: NSHomeDirectory()).appendingPathComponent(".cache/anglevec")).appendingPathComponent("models/all-MiniLM-L6-v2")
 
     static func tiny(_ dtype: String) -> URL { root.appendingPathComponent("tiny-bert-\(dtype)") }
 
