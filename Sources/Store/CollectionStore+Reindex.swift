@@ -26,26 +26,7 @@ extension CollectionStore {
     /// `generation` is still the active one in the same transaction.
     @discardableResult
     public func upsert(_ docs: [StoredDocument], ifActiveGeneration generation: UInt32) throws -> UpsertResult {
-        try CollectionStore.validateBatch(docs)
-        if docs.isEmpty { return UpsertResult(added: 0, updated: 0, internalIDs: [], lastSeq: try lastSeq()) }
-        return try writeTransaction { txn in
-            var w = try BatchWriter(store: self, txn: txn)
-            try requireActive(w, generation)
-            var ids: [UInt64] = []
-            var updated = 0
-            for doc in docs {
-                if let v = try txn.get(db.ids, Array(doc.id.utf8)), v.count == 8 {
-                    let id = readBE64(v)
-                    try w.replace(doc, internalID: id)
-                    ids.append(id)
-                    updated += 1
-                } else {
-                    ids.append(try w.insertNew(doc))
-                }
-            }
-            try w.finish()
-            return UpsertResult(added: docs.count - updated, updated: updated, internalIDs: ids, lastSeq: w.nextSeq - 1)
-        }
+        try upsert(docs, requiringActive: generation)
     }
 
     private func requireActive(_ w: BatchWriter, _ generation: UInt32) throws {

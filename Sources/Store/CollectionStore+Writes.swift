@@ -52,10 +52,18 @@ extension CollectionStore {
     /// generations are removed (they embedded the old text). Changes: `add` or `upsert` per document.
     @discardableResult
     public func upsert(_ docs: [StoredDocument]) throws -> UpsertResult {
+        try upsert(docs, requiringActive: nil)
+    }
+
+    /// Upsert in one transaction; with `generation`, nothing is written unless it is still active.
+    func upsert(_ docs: [StoredDocument], requiringActive generation: UInt32?) throws -> UpsertResult {
         try CollectionStore.validateBatch(docs)
         if docs.isEmpty { return UpsertResult(added: 0, updated: 0, internalIDs: [], lastSeq: try lastSeq()) }
         return try writeTransaction { txn in
             var w = try BatchWriter(store: self, txn: txn)
+            if let generation, w.active.generation != generation {
+                throw StoreError.generationChanged(path: path, expected: generation, active: w.active.generation)
+            }
             var ids: [UInt64] = []
             var updated = 0
             for doc in docs {

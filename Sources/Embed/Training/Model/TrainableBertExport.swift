@@ -24,37 +24,20 @@ extension TrainableBert {
     /// Written to a temporary file then renamed over `url`, so an existing file is never left half-written.
     public func writeSafetensors(to url: URL) throws {
         let tensors = stateDict()
-        var header = "{\"__metadata__\":{\"format\":\"pt\"}"
-        var offset = 0
-        for t in tensors {
-            let bytes = t.values.count * 4
-            header += ",\"\(t.name)\":{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
-            offset += bytes
-        }
-        header += "}"
-        while (8 + header.utf8.count) % 8 != 0 { header += " " }
-        var data = Data(capacity: 8 + header.utf8.count + offset)
-        var length = UInt64(header.utf8.count).littleEndian
-        withUnsafeBytes(of: &length) { data.append(contentsOf: $0) }
-        data.append(contentsOf: Array(header.utf8))
-        for t in tensors {
-            t.values.withUnsafeBufferPointer { buffer in
-                // Little-endian hosts only (x86-64, arm64): the float bytes are already in file order.
-                data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self),
-                                                count: buffer.count * 4))
+        try withPointers(tensors) { try SafetensorsWriter.write($0, to: url) }
+    }
+
+    /// The tensors as buffer views for `SafetensorsWriter`, valid only inside `body`.
+    private func withPointers(_ tensors: [(name: String, shape: [Int], values: [Float])],
+                              _ body: ([(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)]) throws -> Void) throws {
+        var views: [(name: String, shape: [Int], values: UnsafeBufferPointer<Float>)] = []
+        func next(_ i: Int) throws {
+            guard i < tensors.count else { return try body(views) }
+            try tensors[i].values.withUnsafeBufferPointer { buffer in
+                views.append((tensors[i].name, tensors[i].shape, buffer))
+                try next(i + 1)
             }
         }
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try data.write(to: temporary)
-            // rename(2) replaces an existing file atomically.
-            guard rename(temporary.path, url.path) == 0 else {
-                throw TrainingError.configuration("cannot write \(url.path): rename failed (errno \(errno))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            if error is TrainingError { throw error }
-            throw TrainingError.configuration("cannot write \(url.path): \(error.localizedDescription)")
-        }
+        try next(0)
     }
 }
