@@ -35,6 +35,18 @@ enum CollectionAccess {
         do { return try MetadataFilter(parsing: clauses) } catch let e as MetadataFilterError { throw CLIError.usage(e.description) }
     }
 
+    /// Each id, followed by its chunks when it names a chunked document (stored as ID#chunk-0, ID#chunk-1, …):
+    /// `get` and `delete` treat a parent id as all of its chunks.
+    static func expandingChunks(_ ids: [String], in collection: Collection) throws -> [(id: String, chunks: [String])] {
+        try collection.store.read { snapshot in
+            try ids.map { id in
+                var chunks: [String] = []
+                while try snapshot.internalID(of: "\(id)#chunk-\(chunks.count)") != nil { chunks.append("\(id)#chunk-\(chunks.count)") }
+                return (id, chunks)
+            }
+        }
+    }
+
     /// Stored metadata JSON text → ordered JSON (key order kept).
     static func metadata(_ data: Data) -> OrderedJSON {
         guard !data.isEmpty, let parsed = try? OrderedJSONParser.parse(Array(data)) else { return .object([]) }
@@ -63,7 +75,7 @@ enum CollectionAccess {
     static func writeBinary(_ data: Data, to path: String?) throws {
         if let path, path != "-" {
             do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-                throw CLIError.internal("cannot write \(path): \(error.localizedDescription)")
+                throw CLIError.data("cannot write \(path): \(error.localizedDescription)")
             }
         } else {
             FileHandle.standardOutput.write(data)

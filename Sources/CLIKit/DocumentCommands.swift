@@ -7,8 +7,9 @@ enum DocumentCommands {
         name: "get", summary: "Print documents by id.",
         usage: "anglevec get [options] DIR ID...",
         help: """
-        JSON Lines keys: id, text, metadata (and vector with --vectors). A missing id is an error (exit 2)
-        after the documents that exist are printed.
+        JSON Lines keys: id, text, metadata (and vector with --vectors). The id of a chunked document
+        prints its chunks (ID#chunk-0, ID#chunk-1, …) in order. A missing id is an error (exit 2) after
+        the documents that exist are printed.
 
         Examples:
           anglevec get notes doc-42
@@ -40,16 +41,20 @@ enum DocumentCommands {
         let collection = try CollectionAccess.open(context, readOnly: true)
         let withVectors = context.arguments.flag("vectors")
         var missing: [String] = []
-        for id in ids {
-            guard let doc = try collection.get(id: id, includeVector: withVectors) else { missing.append(id); continue }
-            var fields: [(String, OrderedJSON)] = [("id", .string(doc.id)), ("text", .string(doc.text)),
-                                                   ("metadata", CollectionAccess.metadata(doc.metadata))]
-            if withVectors, let v = doc.vector { fields.append(("vector", CollectionAccess.vectorJSON(v))) }
-            if context.json {
-                context.output.record(fields)
-            } else {
-                context.output.record(fields.map { ($0.0, $0.0 == "metadata" || $0.0 == "vector" ? .string($0.1.description) : $0.1) })
-                context.stdout("\n")
+        for (id, chunks) in try CollectionAccess.expandingChunks(ids, in: collection) {
+            let whole = try collection.get(id: id, includeVector: withVectors)
+            let docs = try whole.map { [$0] } ?? chunks.compactMap { try collection.get(id: $0, includeVector: withVectors) }
+            if docs.isEmpty { missing.append(id) }
+            for doc in docs {
+                var fields: [(String, OrderedJSON)] = [("id", .string(doc.id)), ("text", .string(doc.text)),
+                                                       ("metadata", CollectionAccess.metadata(doc.metadata))]
+                if withVectors, let v = doc.vector { fields.append(("vector", CollectionAccess.vectorJSON(v))) }
+                if context.json {
+                    context.output.record(fields)
+                } else {
+                    context.output.record(fields.map { ($0.0, $0.0 == "metadata" || $0.0 == "vector" ? .string($0.1.description) : $0.1) })
+                    context.stdout("\n")
+                }
             }
         }
         if !missing.isEmpty {
@@ -63,15 +68,7 @@ enum DocumentCommands {
         if ids.isEmpty && filter == nil { throw CLIError.usage("give ids to delete or --filter") }
         if !ids.isEmpty && filter != nil { throw CLIError.usage("give either ids or --filter, not both") }
         let collection = try CollectionAccess.open(context)
-        // A chunked document is stored as ID#chunk-0, ID#chunk-1, ...: deleting ID deletes them.
-        let expanded = try collection.store.read { snapshot in
-            try ids.flatMap { id -> [String] in
-                var all = [id]
-                var n = 0
-                while try snapshot.internalID(of: "\(id)#chunk-\(n)") != nil { all.append("\(id)#chunk-\(n)"); n += 1 }
-                return all
-            }
-        }
+        let expanded = try CollectionAccess.expandingChunks(ids, in: collection).flatMap { [$0.id] + $0.chunks }
         var result = try filter.map { try collection.delete(where: $0) } ?? collection.delete(ids: expanded)
         // A parent id that was only chunks is not missing.
         result.missing.removeAll { id in ids.contains(id) && expanded.contains("\(id)#chunk-0") }

@@ -69,11 +69,12 @@ public struct Output {
         return line(columns.map { $0.uppercased() }, header: true) + cells.map { line($0, header: false) }.joined()
     }
 
-    /// A value as a person reads it: strings unquoted, newlines shown as spaces, numbers compact.
+    /// A value as a person reads it: strings unquoted on one line (each run of whitespace, newlines
+    /// included, shown as one space), numbers compact.
     public static func humanText(_ value: OrderedJSON) -> String {
         switch value {
         case .null: return "-"
-        case .string(let s): return s.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ")
+        case .string(let s): return s.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         case .double(let d):
             let rounded = (d * 10_000).rounded() / 10_000
             return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : "\(rounded)"

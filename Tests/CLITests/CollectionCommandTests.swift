@@ -115,6 +115,17 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual((exported.first?["vector"] as? [Double])?.count, 384)
         let header = String(decoding: try Data(contentsOf: URL(fileURLWithPath: npy)).prefix(80), as: UTF8.self)
         XCTAssertTrue(header.contains("'shape': (11, 384)"), header)
+        // To a file: a summary (stderr, or JSON with --json), the same lines in the file, no partial file left.
+        let file = folder.path("backup.jsonl")
+        r = try run(["export", db, "-o", file])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.err.contains("exported 11 documents to \(file)"), r.err)
+        r = try run(["export", db, "-o", file, "--json"])
+        XCTAssertEqual(lines(r.out).first?["documents"] as? Int, 11)
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").count, 11)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.url.path).filter { $0.contains(".partial-") }, [])
+        XCTAssertEqual(try run(["export", db, "--json"]).code, 1, "--json without -o")
+        XCTAssertEqual(try run(["export", db, "-o", folder.path("no/such/dir/x.jsonl")]).code, 2)
         // Re-adding the file: the deleted one comes back, the rest are unchanged (not re-embedded).
         r = try run(["add", db, docs, "--json"])
         XCTAssertEqual(lines(r.out).first?["added"] as? Int, 1)
@@ -143,6 +154,10 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual(ids, ["guide"])
         // Deleting a chunked document's id deletes its chunks.
         r = try run(["add", db, long, "--json", "--chunk-tokens", "64", "--chunk-overlap", "0"])
+        // Getting a chunked document's id prints its chunks, in order.
+        r = try run(["get", db, "guide", "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out).map { $0["id"] as? String }, (0..<chunks).map { "guide#chunk-\($0)" })
         r = try run(["delete", db, "guide", "--json"])
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertEqual(lines(r.out).first?["deleted"] as? Int, chunks)

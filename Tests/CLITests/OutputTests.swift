@@ -10,7 +10,7 @@ final class OutputTests: XCTestCase {
     }
 
     func testHumanTable() {
-        let table = Output.table(["id", "score", "text"], [[.string("a"), .double(0.91234), .string("line\nbreak")],
+        let table = Output.table(["id", "score", "text"], [[.string("a"), .double(0.91234), .string("line\n  \tbreak ")],
                                                            [.string("long-id"), .double(1), .string(String(repeating: "x", count: 80))]],
                                  maxCellWidth: 10)
         XCTAssertEqual(table, """
