@@ -84,24 +84,28 @@ func runIndexBench(_ arguments: [String]) throws {
         var found = [[UInt64]](repeating: [], count: nq)
         // Warm-up pass (page faults, pooled scratch), then timed passes.
         for q in 0..<min(nq, 50) { _ = try index.search(Array(qv[(q * d)..<((q + 1) * d)]), k: k, ef: ef) }
-        let t1 = DispatchTime.now()
-        try qv.withUnsafeBufferPointer { buf in
-            for q in 0..<nq {
-                found[q] = try index.search(UnsafeBufferPointer(rebasing: buf[(q * d)..<((q + 1) * d)]), k: k, ef: ef).map(\.label)
-            }
-        }
-        let single = Double(nq) / seconds(since: t1)
-        let t2 = DispatchTime.now()
-        qv.withUnsafeBufferPointer { buf in
-            DispatchQueue.concurrentPerform(iterations: 2) { t in
-                var q = t
-                while q < nq {
-                    _ = try? index.search(UnsafeBufferPointer(rebasing: buf[(q * d)..<((q + 1) * d)]), k: k, ef: ef)
-                    q += 2
+        // Best of 3 timed passes for each thread count, as the Python side does for the peers.
+        var single = 0.0, double = 0.0
+        for _ in 0..<3 {
+            let t1 = DispatchTime.now()
+            try qv.withUnsafeBufferPointer { buf in
+                for q in 0..<nq {
+                    found[q] = try index.search(UnsafeBufferPointer(rebasing: buf[(q * d)..<((q + 1) * d)]), k: k, ef: ef).map(\.label)
                 }
             }
+            single = max(single, Double(nq) / seconds(since: t1))
+            let t2 = DispatchTime.now()
+            qv.withUnsafeBufferPointer { buf in
+                DispatchQueue.concurrentPerform(iterations: 2) { t in
+                    var q = t
+                    while q < nq {
+                        _ = try? index.search(UnsafeBufferPointer(rebasing: buf[(q * d)..<((q + 1) * d)]), k: k, ef: ef)
+                        q += 2
+                    }
+                }
+            }
+            double = max(double, Double(nq) / seconds(since: t2))
         }
-        let double = Double(nq) / seconds(since: t2)
         var hits = 0
         for q in 0..<nq { let t = Set(truth[q]); hits += found[q].filter { t.contains($0) }.count }
         sweep.append(["ef": ef, "recall": Double(hits) / Double(nq * k), "qps_1thread": single, "qps_2threads": double])

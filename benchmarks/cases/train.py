@@ -14,8 +14,11 @@
 
     python benchmarks/cases/train.py [--quick] [--full] [--skip-speed] [--skip-quality]
 
+Default (what `run.sh all` runs, ~15 min): 32 steps on both sides; the 1,000 test queries searched over an
+8,000-document slice of the corpus (their relevant documents + a fixed sample of the others); no ESE.
+--full (~2 h): the whole 32,199-document corpus, anglevec at 32, 128 and 512 steps, angle_emb at 32 and 128,
+    and the ESE fine-tune vs the plain one at 128 steps on the (layers x dims) grid.
 --quick: 2 steps, a 2,000-document corpus slice with 100 queries (a smoke test of the pipeline).
---full: quality at 32, 128 and 512 steps (default: 32).
 Internal stages (run in a subprocess by the script itself): --stage angle-speed | angle-finetune.
 """
 from __future__ import annotations
@@ -195,7 +198,7 @@ def wait_for(folder: Path, seconds: int = 3 * 3600) -> None:
 
 
 def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Path, angle_emb_model: Path | None = None,
-            ese: bool = True) -> None:
+            ese_steps: int | None = None, angle_steps: list[int] | None = None) -> None:
     """Fine-tunes first (anglevec plain + ESE, angle_emb), then evaluates everything with the same evaluator.
     Fine-tunes already in `work` (from an interrupted run with --work) are reused."""
     sets = sts_sets()
@@ -208,7 +211,7 @@ def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Pa
 
     def evaluate(name: str, steps: int, folder: Path) -> None:
         try:
-            grid_wanted = steps == 0 or "ESE" in name or name.startswith(f"anglevec fine-tune, {steps_list[0]} ")
+            grid_wanted = ese_steps is not None and (steps == 0 or "ESE" in name or name.startswith(f"anglevec fine-tune, {ese_steps} "))
             scores = retrieval(folder, beir, grid=grid_wanted)
             m = scores[full]
             if "ESE" not in name:
@@ -230,13 +233,15 @@ def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Pa
                 res.note(f"anglevec train, {steps} steps: {summary['seconds']:.0f} s, {summary['examples_per_s']:.1f} examples/s, "
                          f"loss {summary['first_loss']:.4f} -> {summary['final_loss']:.4f}")
             models.append((f"anglevec fine-tune, {steps} steps", steps, vec_dir))
-            if steps == steps_list[0] and ese:
+            if steps == ese_steps:
                 ese_dir = work / f"anglevec-ese-{steps}"
                 wait_for(ese_dir)
                 if not (ese_dir / "config_sentence_transformers.json").exists():
                     anglevec_train(steps, ese_dir, data, ["--apply-ese", "--ese-compression-size", "128", "--ese-kl-temperature", "1"])
         except (RuntimeError, subprocess.TimeoutExpired) as e:
             res.missing(f"anglevec fine-tune ({steps} steps): {e}")
+        if angle_steps is not None and steps not in angle_steps:
+            continue
         angle_dir = work / f"angle_emb-{steps}"
         if angle_emb_model and steps == steps_list[0]:
             angle_dir = angle_emb_model
@@ -252,7 +257,7 @@ def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Pa
         if (angle_dir / "model.safetensors").exists():
             models.append((f"angle_emb 0.6.1 fine-tune, {steps} steps", steps, angle_dir))
 
-    for name, steps, folder in models + ([("anglevec ESE fine-tune", steps_list[0], ese_dir)] if ese_dir else []):
+    for name, steps, folder in models + ([(f"anglevec ESE fine-tune, {ese_steps} steps", ese_steps, ese_dir)] if ese_dir else []):
         evaluate(name, steps, folder)
     res.table("Retrieval on debian-pkgdesc test queries (exact search, no prompts, same evaluator for all)",
               ["system", "steps", "nDCG@10", "Recall@100", "MRR@10"], rows)
@@ -279,7 +284,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--data", type=Path, default=TRAIN)
     ap.add_argument("--ese", action="store_true")
-    ap.add_argument("--skip-ese", action="store_true", help="no ESE fine-tune / grid comparison")
+    ap.add_argument("--skip-ese", action="store_true", help="--full without the ESE fine-tune / grid comparison")
+    ap.add_argument("--slice-docs", type=int, default=8000, help="corpus slice of the default run (documents)")
     ap.add_argument("--work", type=Path, help="keep the fine-tuned models here (reused when present) instead of a temporary folder")
     ap.add_argument("--angle-emb-model", type=Path, help="reuse this angle_emb fine-tune (of the first step count) instead of training one")
     args = ap.parse_args()
@@ -291,7 +297,7 @@ def main() -> None:
     steps_list = [2] if args.quick else ([32, 128, 512] if args.full else [32])
     res = Result("train", "Fine-tuning: anglevec vs angle_emb (speed, retrieval quality, ESE, similarity)",
                  f"debian-pkgdesc train_clicks.jsonl (10,000 format-C triples), test: 1,000 queries over "
-                 f"{'a 2,000-document slice' if args.quick else '32,199 documents'}; gensim similarity sets",
+                 f"{'a 2,000-document slice' if args.quick else ('32,199 documents' if args.full else f'a {args.slice_docs:,}-document slice (their relevant documents + others)')}; gensim similarity sets",
                  "python benchmarks/cases/train.py" + (" --quick" if args.quick else "") + (" --full" if args.full else ""))
     res.note(f"Settings on both sides: batch {BATCH} triples, max length {MAX_LENGTH}, lr {LR}, warmup {WARMUP}, "
              f"seed {SEED}, loss weights cosine 0 / ibn 1 / cln 1 / angle 0.02, taus 20, mean pooling, no prompts, "
@@ -315,8 +321,10 @@ def main() -> None:
             if not CLI_BIN.exists():
                 res.missing(f"anglevec quality: {CLI_BIN.relative_to(ROOT)} not built (swift build -c release --product anglevec)")
             else:
-                beir = beir_slice(PKGDESC, 100, 2000) if args.quick else PKGDESC
-                quality(res, steps_list, data, beir, work, args.angle_emb_model, ese=not args.skip_ese)
+                beir = beir_slice(PKGDESC, 100, 2000) if args.quick else (PKGDESC if args.full else beir_slice(PKGDESC, 1000, args.slice_docs))
+                quality(res, steps_list, data, beir, work, args.angle_emb_model,
+                        ese_steps=128 if args.full and not args.skip_ese else None,
+                        angle_steps=[32, 128] if args.full else None)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
