@@ -90,6 +90,7 @@ public final class FineTuner {
         schedule = LinearWarmupSchedule(baseLearningRate: c.learningRate, warmupSteps: c.warmupSteps,
                                         totalSteps: c.maxSteps ?? c.epochs * perEpoch)
         dropout = SeededGenerator(seed: c.seed, stream: 1 << 40)
+        HeapRetention.apply()
     }
 
     /// Optimizer steps per epoch: ⌈batches / accumulation⌉ (the Trainer's count).
