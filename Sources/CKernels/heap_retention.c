@@ -11,6 +11,13 @@ int ck_retain_freed_memory(void) {
     int trim = mallopt(M_TRIM_THRESHOLD, INT_MAX);
     return mmap == 1 && trim == 1;
 }
+
+void ck_release_freed_memory(void) {
+    mallopt(M_MMAP_MAX, 65536);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+    malloc_trim(0);
+}
 #else
 int ck_retain_freed_memory(void) { return 0; }
+void ck_release_freed_memory(void) {}
 #endif

@@ -7,4 +7,8 @@
 /// does nothing).
 int ck_retain_freed_memory(void);
 
+/// Undoes `ck_retain_freed_memory`: glibc's default mmap count and trim threshold (65536, 128 KiB),
+/// then returns the heap's free pages to the kernel (malloc_trim). Does nothing off glibc.
+void ck_release_freed_memory(void);
+
 #endif
