@@ -51,4 +51,6 @@ float ck_exp_f32(float x);
 #endif
 // bf16_linear.c: oneDNN bf16 linear layers (the encoder's fast path).
 #include "BF16Linear.h"
+// heap_retention.c: keep freed training buffers in the process (glibc mallopt).
+#include "HeapRetention.h"
 #endif

@@ -44,9 +44,10 @@ public struct FineTuneStep: Sendable, Equatable {
 }
 
 /// The training loop of angle_emb's `fit()` natively: per epoch, seeded shuffled batches (with list
-/// sampling, prompts and duplicate filtering) → tokenize → training-mode encoder pass → AngleLoss or
-/// ESE → backward, accumulated over `gradientAccumulationSteps` micro-batches (the last group of an
-/// epoch may be shorter, as in the Trainer) → clip → AdamW at the linear warmup/decay rate.
+/// sampling, prompts and duplicate filtering) → tokenize → training-mode encoder pass (in length
+/// groups, `BertTrainingPass`) → AngleLoss or ESE → backward, accumulated over
+/// `gradientAccumulationSteps` micro-batches (the last group of an epoch may be shorter, as in the
+/// Trainer) → clip → AdamW at the linear warmup/decay rate.
 public final class FineTuner {
     public let model: TrainableBert
     public let tokenizer: any Tokenizer
@@ -109,6 +110,9 @@ public final class FineTuner {
         let end = min(stop ?? totalSteps, totalSteps)
         let perEpoch = stepsPerEpoch
         var steps = [FineTuneStep]()
+        // Every step allocates and frees the same large activations: keep them in the process meanwhile.
+        HeapRetention.begin()
+        defer { HeapRetention.end() }
         model.zeroGradients()
         while completedSteps < end {
             let index = completedSteps
