@@ -39,7 +39,7 @@ from common import BENCH_BIN, CLI_BIN, MODEL_DIR, PKGDESC, ROOT, STS, Result, pe
 TRAIN = PKGDESC / "train_clicks.jsonl"
 BATCH, MAX_LENGTH, LR, WARMUP, SEED = 32, 128, 2e-5, 0, 42
 LOSS = {"cosine_w": 0.0, "ibn_w": 1.0, "cln_w": 1.0, "angle_w": 0.02, "cosine_tau": 20.0, "ibn_tau": 20.0, "angle_tau": 20.0}
-GRID_LAYERS = [2, 4, 6]
+GRID_LAYERS = [2, 3, 4, 6]
 GRID_DIMS = [64, 128, 256, 384]
 THREADS = int(os.environ.get("ANGLEVEC_BENCH_THREADS", "2"))
 
@@ -286,6 +286,10 @@ def main() -> None:
     ap.add_argument("--ese", action="store_true")
     ap.add_argument("--skip-ese", action="store_true", help="--full without the ESE fine-tune / grid comparison")
     ap.add_argument("--slice-docs", type=int, default=8000, help="corpus slice of the default run (documents)")
+    ap.add_argument("--steps-list", help="anglevec fine-tunes at these step counts (comma list), instead of the mode's")
+    ap.add_argument("--angle-steps", help="angle_emb fine-tunes at these step counts (comma list, or 'none')")
+    ap.add_argument("--ese-steps", type=int, help="ESE vs plain fine-tune at this step count (grids)")
+    ap.add_argument("--name", default="train", help="result name: benchmarks/out/NAME.json (keeps the default run's train.json)")
     ap.add_argument("--work", type=Path, help="keep the fine-tuned models here (reused when present) instead of a temporary folder")
     ap.add_argument("--angle-emb-model", type=Path, help="reuse this angle_emb fine-tune (of the first step count) instead of training one")
     args = ap.parse_args()
@@ -295,10 +299,18 @@ def main() -> None:
 
     speed_steps = 3 if args.quick else 8
     steps_list = [2] if args.quick else ([32, 128, 512] if args.full else [32])
-    res = Result("train", "Fine-tuning: anglevec vs angle_emb (speed, retrieval quality, ESE, similarity)",
+    if args.steps_list:
+        steps_list = [int(x) for x in args.steps_list.split(",")]
+    angle_steps = [32, 128] if args.full else None
+    if args.angle_steps:
+        angle_steps = [] if args.angle_steps == "none" else [int(x) for x in args.angle_steps.split(",")]
+    ese_steps = args.ese_steps if args.ese_steps else (128 if args.full and not args.skip_ese else None)
+    if ese_steps and ese_steps not in steps_list:
+        steps_list.append(ese_steps)
+    res = Result(args.name, "Fine-tuning: anglevec vs angle_emb (speed, retrieval quality, ESE, similarity)",
                  f"debian-pkgdesc train_clicks.jsonl (10,000 format-C triples), test: 1,000 queries over "
                  f"{'a 2,000-document slice' if args.quick else ('32,199 documents' if args.full else f'a {args.slice_docs:,}-document slice (their relevant documents + others)')}; gensim similarity sets",
-                 "python benchmarks/cases/train.py" + (" --quick" if args.quick else "") + (" --full" if args.full else ""))
+                 "python " + " ".join(["benchmarks/cases/train.py"] + sys.argv[1:]))
     res.note(f"Settings on both sides: batch {BATCH} triples, max length {MAX_LENGTH}, lr {LR}, warmup {WARMUP}, "
              f"seed {SEED}, loss weights cosine 0 / ibn 1 / cln 1 / angle 0.02, taus 20, mean pooling, no prompts, "
              "dropout 0.1, AdamW (weight decay 0), linear decay over max_steps, grad clip 1.0.")
@@ -323,8 +335,7 @@ def main() -> None:
             else:
                 beir = beir_slice(PKGDESC, 100, 2000) if args.quick else (PKGDESC if args.full else beir_slice(PKGDESC, 1000, args.slice_docs))
                 quality(res, steps_list, data, beir, work, args.angle_emb_model,
-                        ese_steps=128 if args.full and not args.skip_ese else None,
-                        angle_steps=[32, 128] if args.full else None)
+                        ese_steps=ese_steps, angle_steps=angle_steps)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
