@@ -18,7 +18,8 @@ Default (what `run.sh all` runs, ~15 min): 32 steps on both sides; the 1,000 tes
 8,000-document slice of the corpus (their relevant documents + a fixed sample of the others); no ESE.
 --full (~2 h): the whole 32,199-document corpus, anglevec at 32, 128 and 512 steps, angle_emb at 32 and 128,
     and the ESE fine-tune vs the plain one at 128 steps on the (layers x dims) grid.
---quick: 2 steps, a 2,000-document corpus slice with 100 queries (a smoke test of the pipeline).
+--quick: 2 steps, a 2,000-document corpus slice with 100 queries, angle_emb in the speed stage only (a smoke
+    test of the pipeline, part of `run.sh --quick`'s 5-minute budget).
 Internal stages (run in a subprocess by the script itself): --stage angle-speed | angle-finetune.
 """
 from __future__ import annotations
@@ -301,7 +302,8 @@ def main() -> None:
     steps_list = [2] if args.quick else ([32, 128, 512] if args.full else [32])
     if args.steps_list:
         steps_list = [int(x) for x in args.steps_list.split(",")]
-    angle_steps = [32, 128] if args.full else None
+    # --quick is a pre-commit smoke test: angle_emb only in the speed stage, not fine-tuned a second time.
+    angle_steps = [32, 128] if args.full else ([] if args.quick else None)
     if args.angle_steps:
         angle_steps = [] if args.angle_steps == "none" else [int(x) for x in args.angle_steps.split(",")]
     ese_steps = args.ese_steps if args.ese_steps else (128 if args.full and not args.skip_ese else None)
