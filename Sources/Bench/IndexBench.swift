@@ -95,15 +95,22 @@ func runIndexBench(_ arguments: [String]) throws {
             }
             single = max(single, Double(nq) / seconds(since: t1))
             let t2 = DispatchTime.now()
-            qv.withUnsafeBufferPointer { buf in
-                DispatchQueue.concurrentPerform(iterations: 2) { t in
-                    var q = t
-                    while q < nq {
-                        _ = try? index.search(UnsafeBufferPointer(rebasing: buf[(q * d)..<((q + 1) * d)]), k: k, ef: ef)
-                        q += 2
+            // Two dedicated threads started per pass, like hnswlib's ParallelFor (std::thread).
+            let done = DispatchGroup()
+            let workers = (0..<2).map { t in
+                Thread {
+                    qv.withUnsafeBufferPointer { buf in
+                        var q = t
+                        while q < nq {
+                            _ = try? index.search(UnsafeBufferPointer(rebasing: buf[(q * d)..<((q + 1) * d)]), k: k, ef: ef)
+                            q += 2
+                        }
                     }
+                    done.leave()
                 }
             }
+            for w in workers { done.enter(); w.start() }
+            done.wait()
             double = max(double, Double(nq) / seconds(since: t2))
         }
         var hits = 0

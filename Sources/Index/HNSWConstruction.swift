@@ -31,9 +31,16 @@ extension HNSWIndex {
             if t == 1 {
                 for i in 0..<n { insert(base + i * d, label: lp[i]) }
             } else {
-                DispatchQueue.concurrentPerform(iterations: t) { w in
-                    var i = w
-                    while i < n { insert(base + i * d, label: lp[i]); i += t }
+                // Threads take the next vector from a shared counter (hnswlib's ParallelFor), so
+                // the insertion order stays close to the input order. A fixed split (thread w
+                // takes w, w+t, …) lets threads drift apart, and the graph measured worse for it.
+                let next = InsertionCounter()
+                DispatchQueue.concurrentPerform(iterations: t) { _ in
+                    while true {
+                        let i = next.take()
+                        if i >= n { break }
+                        insert(base + i * d, label: lp[i])
+                    }
                 }
             }
         }
@@ -268,5 +275,18 @@ extension HNSWIndex {
         let copy = Array(UnsafeBufferPointer(start: ctx.selected, count: n))
         copy.withUnsafeBufferPointer { addBackLinks(to: cur, from: $0, level: level, ctx: ctx, isUpdate: isUpdate) }
         return closest
+    }
+}
+
+/// The next row to insert, shared by the threads of `addBatch`.
+private final class InsertionCounter: @unchecked Sendable {
+    private var value = 0
+    private var lock = pthread_mutex_t()
+    init() { pthread_mutex_init(&lock, nil) }
+    deinit { pthread_mutex_destroy(&lock) }
+    func take() -> Int {
+        pthread_mutex_lock(&lock); defer { pthread_mutex_unlock(&lock) }
+        value += 1
+        return value - 1
     }
 }

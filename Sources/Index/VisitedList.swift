@@ -22,6 +22,8 @@ final class SearchContext {
     let shrunk: UnsafeMutablePointer<UInt32>
     let shrunkDistances: UnsafeMutablePointer<Float>
     let gathered: UnsafeMutablePointer<UInt32>
+    /// The thread that last used this context (see `SearchContextPool.get`).
+    var owner: pthread_t = 0
 
     init(size: Int, space: VectorSpace, maxDegree: Int) {
         selected = .allocate(capacity: maxDegree + 1)
@@ -79,11 +81,24 @@ final class SearchContextPool: @unchecked Sendable {
     }
     deinit { pthread_mutex_destroy(&lock) }
 
+    /// A free context, preferably the one this thread used last: its visited marks and heaps
+    /// are still in this core's cache (a plain LIFO stack can hand contexts back and forth
+    /// between two searching threads, and each then pulls the other core's lines).
     func get(size: Int) -> SearchContext {
+        let me = pthread_self()
         pthread_mutex_lock(&lock)
-        let c = free.popLast()
+        var c: SearchContext?
+        if let i = free.lastIndex(where: { $0.owner == me }) {
+            c = free[i]
+            free.swapAt(i, free.count - 1)
+            free.removeLast()
+        } else {
+            c = free.popLast()
+        }
         pthread_mutex_unlock(&lock)
-        return c ?? SearchContext(size: size, space: space, maxDegree: maxDegree)
+        let ctx = c ?? SearchContext(size: size, space: space, maxDegree: maxDegree)
+        ctx.owner = me
+        return ctx
     }
 
     func put(_ c: SearchContext) {

@@ -136,6 +136,34 @@ final class HNSWRecallTests: XCTestCase {
         try h.validateLinks(path: "concurrent")
     }
 
+    /// Level-0 blocks of several MB are 2 MB-aligned and advised for huge pages: a large
+    /// capacity with few nodes exercises that allocation, growth (copy into a new block) and
+    /// release, with searches from two threads (each keeps its own pooled context) in between.
+    func testLargeLevel0BlockSearchesAndGrows() throws {
+        let n = 600, d = 384
+        var g = Gaussian(seed: 11)
+        let data = g.vectors(n, d), queries = g.vectors(40, d)
+        let h = try HNSWIndex(dimensions: d, metric: .cosine, capacity: 6000) // 6000 × 1668 B ≈ 10 MB
+        try h.addBatch(data, labels: (0..<n).map { UInt64($0) }, threads: 2)
+        let b = try BruteForceIndex(dimensions: d, metric: .cosine, capacity: n)
+        for i in 0..<n { try b.add(Array(data[(i * d)..<((i + 1) * d)]), label: UInt64(i)) }
+        XCTAssertGreaterThanOrEqual(try recall(h, oracle: b, queries: queries, d: d, ef: 200), 0.98)
+        let before = try (0..<40).map { q in try h.search(Array(queries[(q * d)..<((q + 1) * d)]), k: 10, ef: 64) }
+        h.reserveCapacity(12_000)
+        let after = try (0..<40).map { q in try h.search(Array(queries[(q * d)..<((q + 1) * d)]), k: 10, ef: 64) }
+        XCTAssertEqual(before, after)
+        let results = UnsafeMutablePointer<[SearchResult]>.allocate(capacity: 80)
+        results.initialize(repeating: [], count: 80)
+        defer { results.deinitialize(count: 80); results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 2) { t in
+            for q in 0..<40 {
+                results[t * 40 + q] = (try? h.search(Array(queries[(q * d)..<((q + 1) * d)]), k: 10, ef: 64)) ?? []
+            }
+        }
+        for t in 0..<2 { for q in 0..<40 { XCTAssertEqual(results[t * 40 + q], before[q]) } }
+        try h.validateLinks(path: "large block")
+    }
+
     func testSeededBuildIsReproducible() throws {
         var g = Gaussian(seed: 3)
         let data = g.vectors(500, 16), q = g.vectors(1, 16)
