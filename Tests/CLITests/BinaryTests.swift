@@ -12,21 +12,7 @@ final class BinaryTests: XCTestCase {
     }
 
     func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil) throws -> (Int32, String, String) {
-        guard let binary = BinaryTests.binary else { XCTFail("anglevec binary not found next to the tests (swift build first)"); throw XCTSkip() }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runAnglevec(arguments, environment: extra, stdin: stdin)
     }
 
     func testHelp() throws {

@@ -21,32 +21,10 @@ final class CollectionCommandTests: XCTestCase {
     }
 
     func run(_ arguments: [String], stdin: String? = nil) throws -> (code: Int32, out: String, err: String) {
-        guard let binary = BinaryTests.binary else { XCTFail("anglevec binary not found next to the tests (swift build first)"); throw XCTSkip() }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runAnglevec(arguments, stdin: stdin)
     }
-
-    /// JSON lines of stdout as dictionaries.
-    func lines(_ out: String) -> [[String: Any]] {
-        out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    }
-
-    /// The first `n` lines of the quickstart sample (real package descriptions).
-    func sample(_ n: Int) throws -> String {
-        let text = try String(contentsOf: CollectionCommandTests.repository.appendingPathComponent("samples/debian-packages.jsonl"), encoding: .utf8)
-        return text.split(separator: "\n").prefix(n).joined(separator: "\n") + "\n"
-    }
+    func lines(_ out: String) -> [[String: Any]] { jsonLines(out) }
+    func sample(_ n: Int) throws -> String { try sampleDocuments(n) }
 
     func initialize() throws {
         let r = try run(["init", db, "--model", CollectionCommandTests.minilm, "--json", "-q"])

@@ -7,29 +7,9 @@ final class FeedbackCommandTests: XCTestCase {
     var folder: TemporaryFolder!
     var db: String { folder.path("db") }
 
-    func run(_ arguments: [String]) throws -> (code: Int32, out: String, err: String) {
-        guard let binary = BinaryTests.binary else { XCTFail("anglevec binary not found next to the tests (swift build first)"); throw XCTSkip() }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
-
-    func lines(_ out: String) -> [[String: Any]] {
-        out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-    }
-
-    func sample(_ n: Int) throws -> String {
-        let text = try String(contentsOf: CollectionCommandTests.repository.appendingPathComponent("samples/debian-packages.jsonl"), encoding: .utf8)
-        return text.split(separator: "\n").prefix(n).joined(separator: "\n") + "\n"
-    }
+    func run(_ arguments: [String]) throws -> (code: Int32, out: String, err: String) { try runAnglevec(arguments) }
+    func lines(_ out: String) -> [[String: Any]] { jsonLines(out) }
+    func sample(_ n: Int) throws -> String { try sampleDocuments(n) }
 
     func testQueryClickExportReindexRollbackDrop() throws {
         guard FileManager.default.fileExists(atPath: CollectionCommandTests.minilm + "/model.safetensors") else {

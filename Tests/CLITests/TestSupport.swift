@@ -26,6 +26,37 @@ final class TemporaryFolder {
     func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
 
+/// Runs the built `anglevec` executable, as users do: exit code, stdout, stderr. `stdin` nil gives an empty,
+/// closed standard input.
+func runAnglevec(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil) throws -> (code: Int32, out: String, err: String) {
+    guard let binary = BinaryTests.binary else { XCTFail("anglevec binary not found next to the tests (swift build first)"); throw XCTSkip() }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    if !extra.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 } }
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// stdout's JSON lines as dictionaries.
+func jsonLines(_ out: String) -> [[String: Any]] {
+    out.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}
+
+/// The first `n` lines of the quickstart sample (real package descriptions).
+func sampleDocuments(_ n: Int) throws -> String {
+    let text = try String(contentsOf: CollectionCommandTests.repository.appendingPathComponent("samples/debian-packages.jsonl"), encoding: .utf8)
+    return text.split(separator: "\n").prefix(n).joined(separator: "\n") + "\n"
+}
+
 /// Whitespace tokenizer: every run of non-whitespace is a token; [CLS] … [SEP] like BERT.
 struct WhitespaceTokenizer: Tokenizer {
     var maxLength: Int
