@@ -1,4 +1,6 @@
-"""Real 384-d vectors for the ANN index case: debian-pkgdesc embedded with all-MiniLM-L6-v2.
+"""Real 384-d vectors for the ANN index case: debian-pkgdesc embedded by anglevec itself
+(`anglevec embed`, the release binary, default model all-MiniLM-L6-v2 at max_seq_length 256, mean
+pooling, unit norm; bf16 encoder on CPUs with AVX512_BF16).
 
 Base set (benchmarks/data/vectors/pkgdesc-384.npy, float32, unit norm, about 100k rows):
   rows [0, D)   : the D corpus documents, title + " " + text (the vectors the quality case searches);
@@ -9,28 +11,45 @@ Queries (pkgdesc-384-queries.npy, 10,000 rows): package synopses, rows [0, 1000)
 queries of debian-pkgdesc (queries.jsonl order), the rest a seeded sample of the other synopses.
 Ground truth (pkgdesc-384-gt100.npy, int32, queries × 100): exact inner-product top 100 (= cosine).
 Also written: pkgdesc-384.ids.jsonl (one line per row: {"doc": corpus _id, "passage": -1 | index}),
-pkgdesc-384-queries.jsonl (ids, texts) and MANIFEST.json with sha256 hashes.
+pkgdesc-384-queries.jsonl (ids, texts) and MANIFEST.json with sha256 hashes and the embedder.
 --quick writes the same files into benchmarks/data/vectors-quick/ (2,000 documents, 5,000 rows,
-200 queries) for quick runs. Embeddings are cached (benchmarks/data/cache/) so a rerun is seconds.
+200 queries) for quick runs.
+
+`anglevec embed --file` reads one text per line, so line breaks inside a text become spaces (the BERT
+tokenizer treats every whitespace alike: same tokens). The texts go through the binary in pieces of
+CHUNK, each saved under benchmarks/data/cache/ (keyed by texts, model and binary) so a killed build
+resumes; the pieces are deleted once the set is written. A few texts are also embedded with
+sentence-transformers as a check: the build fails if any row's cosine is below MIN_COSINE (the min is
+recorded in MANIFEST.json). A folder whose MANIFEST.json names another embedder (the sentence-
+transformers vectors of earlier versions) is rebuilt, never reused.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import random
 import re
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
 BENCH = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BENCH))
-import embeddings  # noqa: E402
-from common import PKGDESC, VECTORS, VECTORS_QUICK, doc_text, read_jsonl  # noqa: E402
+from common import CLI_BIN, DATA, MODEL_DIR, PKGDESC, ROOT, VECTORS, VECTORS_QUICK, doc_text, read_jsonl  # noqa: E402
 from builders.debian_pkgdesc import SEED, sha256  # noqa: E402
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
+EMBEDDER = "anglevec embed"  # MANIFEST.json "embedder" starts with this; anything else is rebuilt
+CACHE = DATA / "cache"
+CHUNK = 10_000       # texts per `anglevec embed` call (one resumable piece)
+CHECK_TEXTS = 24     # texts also embedded with sentence-transformers as a check
+MIN_COSINE = 0.999   # anglevec (bf16) vs sentence-transformers (fp32), per row
 
 
 def passages(text: str, max_words: int = 40) -> list[str]:
@@ -56,6 +75,78 @@ def synopses_from_raw() -> dict[str, str]:
     return out
 
 
+def one_line(text: str) -> str:
+    """The text as one line of `anglevec embed --file`: line breaks become spaces (same BERT tokens)."""
+    line = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    if not line.strip():
+        raise ValueError(f"ann-vectors: empty text {text!r} (anglevec embed --file skips empty lines: rows would shift)")
+    return line
+
+
+def binary_identity() -> dict:
+    """What made the vectors: `anglevec --version`, the commit of the checkout it was built from (with
+    '-dirty' when Sources/ or Package.swift had uncommitted changes), the encoder precision and the binary's hash."""
+    if not CLI_BIN.exists():
+        sys.exit(f"ann-vectors: {CLI_BIN.relative_to(ROOT)} is not built; the vectors are embedded by anglevec itself: "
+                 "run `swift build -c release --product anglevec` first (benchmarks/run.sh does)")
+    version = subprocess.run([str(CLI_BIN), "--version"], capture_output=True, text=True).stdout.strip()
+    git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True)  # noqa: E731
+    commit = git("rev-parse", "--short=12", "HEAD").stdout.strip() or "unknown"
+    if git("status", "--porcelain", "--", "Sources", "Package.swift").stdout.strip():
+        commit += "-dirty"
+    precision = os.environ.get("ANGLEVEC_PRECISION", "").strip().lower()
+    if not precision:  # the encoder's automatic choice (EncoderPrecision.automatic)
+        try:
+            precision = "bf16" if "avx512_bf16" in Path("/proc/cpuinfo").read_text().split() else "fp32"
+        except OSError:
+            precision = "unknown"
+    return {"version": version, "commit": commit, "precision": precision, "sha256": sha256(CLI_BIN)[:16]}
+
+
+def anglevec_embed(texts: list[str], name: str, identity: dict) -> np.ndarray:
+    """Unit-norm float32 vectors of `texts` by `anglevec embed --file ... --format npy`, CHUNK texts per call,
+    each piece cached (benchmarks/data/cache/<name>-<key>.partNNN.npy) until the whole set is done."""
+    lines = [one_line(t) for t in texts]
+    h = hashlib.sha256(json.dumps([identity["sha256"], identity["precision"], (MODEL_DIR / "model.safetensors").stat().st_size]).encode())
+    for line in lines:
+        h.update(line.encode("utf-8")); h.update(b"\0")
+    stem = CACHE / f"{name}-{h.hexdigest()[:16]}"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    pieces, started, done = [], time.time(), 0
+    n_chunks = (len(lines) + CHUNK - 1) // CHUNK
+    with tempfile.TemporaryDirectory(prefix="ann-vectors-") as tmp:
+        for c in range(n_chunks):
+            part = Path(f"{stem}.part{c:03d}.npy")
+            chunk = lines[c * CHUNK:(c + 1) * CHUNK]
+            if not part.exists():
+                src, dst = Path(tmp) / "texts.txt", Path(tmp) / "vectors.npy"
+                src.write_text("".join(line + "\n" for line in chunk), encoding="utf-8")
+                cmd = [str(CLI_BIN), "embed", "--model", str(MODEL_DIR), "--file", str(src), "--format", "npy", "-o", str(dst), "--quiet"]
+                p = subprocess.run(cmd, capture_output=True, text=True)
+                if p.returncode != 0:
+                    sys.exit(f"ann-vectors: `{' '.join(cmd)}` failed ({p.returncode}): {p.stderr.strip()[-600:]}")
+                vectors = np.load(dst)
+                if vectors.shape[0] != len(chunk):
+                    sys.exit(f"ann-vectors: anglevec embed returned {vectors.shape[0]} rows for {len(chunk)} texts ({name}, piece {c})")
+                np.save(f"{stem}.partial.npy", vectors.astype(np.float32))
+                os.replace(f"{stem}.partial.npy", part)
+                done += len(chunk)
+                print(f"  {name}: piece {c + 1}/{n_chunks} ({done / (time.time() - started):.0f} texts/s)", file=sys.stderr)
+            pieces.append(np.load(part))
+    out = np.vstack(pieces).astype(np.float32)
+    for part in CACHE.glob(stem.name + ".part*.npy"):
+        part.unlink()
+    return out
+
+
+def check_against_sentence_transformers(texts: list[str], vectors: np.ndarray) -> float:
+    """Min cosine between anglevec's rows and sentence-transformers' for the same texts (as given: newlines kept)."""
+    import embeddings  # torch + sentence-transformers, only for this check
+    reference = embeddings.model().encode(texts, batch_size=len(texts), convert_to_numpy=True, show_progress_bar=False)
+    reference = reference / np.linalg.norm(reference, axis=1, keepdims=True)
+    return float(np.min(np.sum(reference * vectors, axis=1)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--total", type=int, default=100_000)
@@ -67,22 +158,29 @@ def main() -> None:
     if args.quick:
         args.total, args.queries = 5_000, 200
     out = args.out or (VECTORS_QUICK if args.quick else VECTORS)
-    if (out / "MANIFEST.json").exists():
-        print(f"ann-vectors: {out} exists (delete it to rebuild)", file=sys.stderr)
-        return
+    manifest_path = out / "MANIFEST.json"
+    if manifest_path.exists():
+        embedder = json.loads(manifest_path.read_text()).get("embedder", "sentence-transformers (no 'embedder' field)")
+        if embedder.startswith(EMBEDDER):
+            print(f"ann-vectors: {out} exists, embedded by {embedder} (delete it to rebuild)", file=sys.stderr)
+            return
+        print(f"ann-vectors: {out} was embedded by {embedder}, not {EMBEDDER}: rebuilding", file=sys.stderr)
+        manifest_path.unlink()  # the old files are overwritten below; no manifest until the new set is complete
+    identity = binary_identity()
     corpus = read_jsonl(PKGDESC / "corpus.jsonl")
     if args.quick:
         corpus = sorted(random.Random(SEED).sample(corpus, 2000), key=lambda d: d["_id"])
-        docs_final = embeddings.encode([doc_text(d) for d in corpus], "pkgdesc-corpus-2000")
-    else:
-        docs_final, _ = embeddings.encode_layers([doc_text(d) for d in corpus], "pkgdesc-corpus")
     rng = random.Random(SEED)
     extra = [(d["_id"], i, p) for d in corpus for i, p in enumerate(passages(d["text"]))]
     rng.shuffle(extra)
     extra = extra[:max(0, args.total - len(corpus))]
     extra.sort(key=lambda e: (e[0], e[1]))
-    print(f"ann-vectors: {len(corpus)} documents + {len(extra)} passages", file=sys.stderr)
-    passage_vectors = embeddings.encode([p for _, _, p in extra], "pkgdesc-passages")
+    print(f"ann-vectors: {len(corpus)} documents + {len(extra)} passages, embedded by {CLI_BIN.relative_to(ROOT)} "
+          f"({identity['version']}, {identity['commit']}, {identity['precision']})", file=sys.stderr)
+    doc_texts = [doc_text(d) for d in corpus]
+    tag = "-quick" if args.quick else ""
+    docs_final = anglevec_embed(doc_texts, f"anglevec-pkgdesc-corpus{tag}", identity)
+    passage_vectors = anglevec_embed([p for _, _, p in extra], f"anglevec-pkgdesc-passages{tag}", identity)
     base = np.vstack([docs_final, passage_vectors]).astype(np.float32)
 
     test = read_jsonl(PKGDESC / "queries.jsonl")
@@ -91,7 +189,21 @@ def main() -> None:
     syn = synopses_from_raw()
     test = test[:args.queries]
     qrows = [(q["_id"], q["text"]) for q in test] + [(qid, syn[qid]) for qid in others[:max(0, args.queries - len(test))]]
-    queries = embeddings.encode([t for _, t in qrows], "pkgdesc-synopses")
+    queries = anglevec_embed([t for _, t in qrows], f"anglevec-pkgdesc-synopses{tag}", identity)
+
+    # The check: the longest documents (truncated at 256 tokens, multi-paragraph), some passages and queries.
+    longest = sorted(range(len(doc_texts)), key=lambda i: -len(doc_texts[i]))[:CHECK_TEXTS // 3]
+    pick = random.Random(SEED + 2)
+    sample_p = pick.sample(range(len(extra)), min(CHECK_TEXTS // 3, len(extra)))
+    sample_q = pick.sample(range(len(qrows)), min(CHECK_TEXTS // 3, len(qrows)))
+    min_cos = check_against_sentence_transformers(
+        [doc_texts[i] for i in longest] + [extra[i][2] for i in sample_p] + [qrows[i][1] for i in sample_q],
+        np.vstack([docs_final[longest], passage_vectors[sample_p], queries[sample_q]]))
+    print(f"ann-vectors: anglevec vs sentence-transformers on {len(longest) + len(sample_p) + len(sample_q)} texts: "
+          f"min cosine {min_cos:.5f}", file=sys.stderr)
+    if min_cos < MIN_COSINE:
+        sys.exit(f"ann-vectors: anglevec's vectors differ from sentence-transformers' (min cosine {min_cos:.5f} < {MIN_COSINE}): "
+                 "not writing the set")
 
     gt = np.zeros((len(queries), 100), dtype=np.int32)
     for s in range(0, len(queries), 1000):
@@ -114,12 +226,16 @@ def main() -> None:
         for qid, text in qrows:
             f.write(json.dumps({"_id": qid, "text": text}, ensure_ascii=False) + "\n")
     files = ["pkgdesc-384.npy", "pkgdesc-384-queries.npy", "pkgdesc-384-gt100.npy", "pkgdesc-384.ids.jsonl", "pkgdesc-384-queries.jsonl"]
-    manifest = {"name": "pkgdesc-384", "model": "sentence-transformers/all-MiniLM-L6-v2 (max_seq_length 256, unit norm)",
+    manifest = {"name": "pkgdesc-384", "model": "sentence-transformers/all-MiniLM-L6-v2 (max_seq_length 256, mean pooling, unit norm)",
+                "embedder": f"{EMBEDDER}, {identity['precision']}",
+                "anglevec": {"binary": str(CLI_BIN.relative_to(ROOT)), **identity},
+                "check": {"texts": len(longest) + len(sample_p) + len(sample_q), "reference": "sentence-transformers (fp32)",
+                          "min_cosine": round(min_cos, 6)},
                 "rows": int(base.shape[0]), "documents": len(corpus), "passages": len(extra), "queries": len(qrows),
                 "metric": "inner product (= cosine)", "builder": "benchmarks/builders/ann_vectors.py",
                 "files": {n: {"sha256": sha256(out / n), "bytes": (out / n).stat().st_size} for n in files}}
-    (out / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    print(json.dumps({k: manifest[k] for k in ("rows", "documents", "passages", "queries")}), file=sys.stderr)
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    print(json.dumps({k: manifest[k] for k in ("rows", "documents", "passages", "queries", "embedder")}), file=sys.stderr)
 
 
 if __name__ == "__main__":

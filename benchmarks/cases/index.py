@@ -4,16 +4,17 @@ same M / efConstruction, one run. Writes benchmarks/out/index.json (common schem
 benchmarks/plots/index_qps_recall_<data>.png.
 
 Data: (a) real 384-d embeddings: by default the debian-pkgdesc set of builders/ann_vectors.py
-(benchmarks/data/vectors/: 100k document + passage vectors, package synopses as queries), or
---real PATH (.npy, rows = vectors; the last --nq rows are the queries); (b) a Gaussian set of the
-same dimension (--gaussian-n rows, default 50k).
+(benchmarks/data/vectors/: 100k document + passage vectors embedded by `anglevec embed`, package
+synopses as queries), or --real PATH (.npy, rows = vectors; the last --nq rows are the queries);
+(b) the standard-shaped random set: 20k normalized Gaussian 384-d vectors (--gaussian-n rows; the
+shape of the index tests' random set), 1,000 queries of the same kind.
 All systems use cosine similarity (vectors L2-normalized; hnswlib/faiss/usearch in inner
 product on the normalized vectors). Build uses 2 threads everywhere; QPS is measured with 1
 and with 2 search threads over the whole query set, after a warm-up pass, best of 3 passes (the
 machine is shared: the best pass is the least disturbed one, for every system alike).
 
   python benchmarks/cases/index.py --quick            # 5k vectors, a few minutes
-  python benchmarks/cases/index.py                    # 100k real + 50k Gaussian
+  python benchmarks/cases/index.py                    # 100k real + 20k Gaussian
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 
@@ -175,7 +176,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--real", help=".npy of real embeddings (N × 384, the last --nq rows are queries); "
                     "default: benchmarks/data/vectors (builders/ann_vectors.py)")
-    ap.add_argument("--gaussian-n", type=int, default=50_000)
+    ap.add_argument("--gaussian-n", type=int, default=20_000, help="Gaussian base rows (default 20k, the standard-shaped random set)")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--nq", type=int, default=1000)
     ap.add_argument("--M", type=int, default=16)
@@ -207,7 +208,11 @@ def main():
     elif not a.real and (folder / "pkgdesc-384.npy").exists():
         base = normalize(np.load(folder / "pkgdesc-384.npy")[:a.n])
         queries = normalize(np.load(folder / "pkgdesc-384-queries.npy")[:a.nq])
-        datasets.append(("real", "debian-pkgdesc documents + passages embedded by all-MiniLM-L6-v2 "
+        try:
+            embedder = json.loads((folder / "MANIFEST.json").read_text()).get("embedder", "sentence-transformers")
+        except (OSError, ValueError):
+            embedder = "unknown embedder (no MANIFEST.json)"
+        datasets.append(("real", f"debian-pkgdesc documents + passages, all-MiniLM-L6-v2 via {embedder} "
                          f"({folder.relative_to(ROOT)}, builders/ann_vectors.py), package synopses as queries", base, queries))
     else:
         missing.append(f"real embeddings: {a.real or folder} not found (benchmarks/builders/ann_vectors.py); Gaussian data only")
