@@ -222,7 +222,9 @@ public enum TrainCommand {
         let started = ProcessInfo.processInfo.systemUptime
         let firstStep = tuner.completedSteps
         var losses = [Double]()
+        var firstStepEnded: TimeInterval?  // steps 2..N are timed from here (step 1 allocates the buffers)
         try tuner.run { step in
+            if firstStepEnded == nil { firstStepEnded = ProcessInfo.processInfo.systemUptime }
             losses.append(step.loss)
             bar.update(step: step.step + 1, loss: step.loss)
             let done = step.step + 1
@@ -231,7 +233,8 @@ public enum TrainCommand {
             }
             if evalSteps > 0, done % evalSteps == 0, done < tuner.totalSteps { try evaluate(done) }
         }
-        let seconds = ProcessInfo.processInfo.systemUptime - started
+        let ended = ProcessInfo.processInfo.systemUptime
+        let seconds = ended - started
         bar.finish()
         try writer.write(tuner.model, to: output)
         try evaluate(tuner.completedSteps)
@@ -244,11 +247,20 @@ public enum TrainCommand {
             ("steps", .int(Int64(tuner.completedSteps))), ("total_steps", .int(Int64(tuner.totalSteps))),
             ("steps_run", .int(Int64(stepsRun))), ("seconds", .double(seconds)),
             ("examples_per_s", .double(seconds > 0 ? Double(examples) / seconds : 0)),
+            ("examples_per_s_after_first_step", afterFirstRate(firstStepEnded: firstStepEnded, ended: ended, steps: stepsRun,
+                                                               examplesPerStep: c.batchSize * c.gradientAccumulationSteps)),
             ("first_loss", losses.first.map { .double($0) } ?? .null), ("final_loss", losses.last.map { .double($0) } ?? .null),
         ]
         if let last = evaluations.last { fields.append(("eval_spearman", .double(last.spearman))) }
         context.output.record(fields)
         if let clicks { try ClickTraining.promote(context, collection: clicks.collection, candidate: output, heldOut: clicks.heldOut, force: a.flag("force")) }
+    }
+
+    /// Examples/s over steps 2..N (from the end of step 1 to the end of step N), the rate benchmarks compare: the
+    /// first step also allocates the training buffers. null when fewer than 2 steps ran.
+    static func afterFirstRate(firstStepEnded: TimeInterval?, ended: TimeInterval, steps: Int, examplesPerStep: Int) -> OrderedJSON {
+        guard let firstStepEnded, steps > 1, ended > firstStepEnded else { return .null }
+        return .double(Double((steps - 1) * examplesPerStep) / (ended - firstStepEnded))
     }
 
     /// A checkpoint-N folder, or the newest checkpoint-N inside `path`.

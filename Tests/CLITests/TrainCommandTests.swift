@@ -50,6 +50,8 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(summary["steps"] as? Int, 4)
         XCTAssertEqual(summary["format"] as? String, "C")
         XCTAssertEqual(summary["examples"] as? Int, 10)
+        // The steps-2..N rate the benchmarks compare (step 1 allocates the buffers): 3 timed steps of 3 examples.
+        XCTAssertGreaterThan(try XCTUnwrap(summary["examples_per_s_after_first_step"] as? Double), 0)
         for file in ["model.safetensors", "config.json", "vocab.txt", "tokenizer_config.json", "modules.json", "1_Pooling/config.json",
                      "sentence_bert_config.json", "config_sentence_transformers.json",
                      "checkpoint-2/model.safetensors", "checkpoint-2/optimizer.safetensors", "checkpoint-2/trainer_state.json",
