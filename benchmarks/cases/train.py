@@ -1,9 +1,12 @@
 """Fine-tuning benchmark: anglevec's native AnglE trainer vs angle_emb 0.6.1 (PyTorch CPU).
 
-(1) speed: training examples/s and peak RSS of N optimizer steps, same model (all-MiniLM-L6-v2), batch of
-    32 triples (format C), max length 128; anglevec via `Bench train`, angle_emb via `AnglE.fit` with
-    torch on 2 threads, each in a fresh process (peak RSS is the process's). The first step (torch.compile,
-    buffer allocation) is excluded from the rate on both sides.
+(1) speed: training examples/s and peak RSS, same model (all-MiniLM-L6-v2), batch of 32 triples (format C),
+    max length 128, 2 threads, each side in its own process (peak RSS = the process's ru_maxrss, from wait4).
+    The first step (torch.compile, buffer allocation) is excluded from the rate on both sides: examples/s
+    over steps 2..N. By default the rows come from the quality stage's first fine-tunes (32 steps: the
+    `anglevec train` process, its `examples_per_s_after_first_step`; the angle_emb `AnglE.fit` process,
+    from the start of step 2 to the end of training), so nothing is trained twice. --quick (3 steps) and
+    --skip-quality run a separate speed stage instead: `Bench train` and an `AnglE.fit` process.
 (2) quality: fine-tune all-MiniLM-L6-v2 on debian-pkgdesc's training triples (format C) with angle_emb AND
     with `anglevec train` under the same settings (batch 32, lr 2e-5, max_length 128, loss weights cosine 0 /
     ibn 1 / cln 1 / angle 0.02, taus 20, warmup 0, seed 42, no prompts, duplicate filtering on), then nDCG@10 /
@@ -31,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -63,6 +67,16 @@ def angle_fit(steps: int, out: Path, data: Path, ese: bool = False) -> dict:
         return original(self, *a, **k)
 
     transformers.Trainer.training_step = timed
+    train_ended: list[float] = []
+    original_train = transformers.Trainer.train
+
+    def train_timed(self, *a, **k):  # AnglE.fit saves the model after this returns: not part of the rate
+        try:
+            return original_train(self, *a, **k)
+        finally:
+            train_ended.append(time.perf_counter())
+
+    transformers.Trainer.train = train_timed
     rows = read_jsonl(data)
     angle = AnglE.from_pretrained(str(MODEL_DIR), max_length=MAX_LENGTH, pooling_strategy="avg", train_mode=True)
     out.mkdir(parents=True, exist_ok=True)
@@ -81,7 +95,8 @@ def angle_fit(steps: int, out: Path, data: Path, ese: bool = False) -> dict:
             (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
     legacy_layernorm_names(out / "model.safetensors")
     timed_steps = len(stamps) - 1
-    rate = timed_steps * BATCH / (ended - stamps[1]) if timed_steps > 0 else None
+    # Steps 2..N: from the start of step 2 (step 1 and its optimizer update done) to the end of training.
+    rate = timed_steps * BATCH / ((train_ended[0] if train_ended else ended) - stamps[1]) if timed_steps > 0 else None
     return {"steps": len(stamps), "seconds": ended - started, "examples_per_s": rate, "peak_rss_mib": peak_rss_mib()}
 
 
@@ -102,6 +117,28 @@ def run(cmd: list[str], timeout: int = 4 * 3600) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
+def run_measured(cmd: list[str], timeout: int = 4 * 3600, env: dict | None = None) -> tuple[subprocess.CompletedProcess, dict]:
+    """run() that also measures the child: (completed process, {"peak_rss_mib": its ru_maxrss from wait4, "wall_s"})."""
+    print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        killed = threading.Event()
+        timer = threading.Timer(timeout, lambda: (killed.set(), p.kill()))
+        timer.start()
+        try:
+            _, status, usage = os.wait4(p.pid, 0)  # reaps the child itself: Popen.wait would lose its rusage
+        finally:
+            timer.cancel()
+        p.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        if killed.is_set():
+            raise subprocess.TimeoutExpired(cmd, timeout)
+        out.seek(0); err.seek(0)
+        done = subprocess.CompletedProcess(cmd, p.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+    return done, {"peak_rss_mib": usage.ru_maxrss / 1024, "wall_s": wall}  # ru_maxrss: KiB on Linux
+
+
 def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip().startswith("{")]
 
@@ -112,10 +149,10 @@ def anglevec_train(steps: int, out: Path, data: Path, extra: list[str] | None = 
            "--cosine-weight", "0", "--ibn-weight", "1", "--cln-weight", "1", "--angle-weight", "0.02",
            "--cosine-tau", "20", "--ibn-tau", "20", "--angle-tau", "20", "--seed", str(SEED), "--pooling", "avg",
            "--save-steps", "0", "--json"] + (extra or [])
-    p = run(cmd)
+    p, measured = run_measured(cmd, env={**os.environ, "OPENBLAS_NUM_THREADS": str(THREADS)})
     if p.returncode != 0:
         raise RuntimeError(f"`anglevec train` failed ({p.returncode}): {p.stderr.strip()[-400:]}")
-    return json_lines(p.stdout)[-1]
+    return {**json_lines(p.stdout)[-1], **measured}
 
 
 def anglevec_eval(model: Path, args: list[str]) -> list[dict]:
@@ -182,12 +219,39 @@ def speed(res: Result, steps: int, data: Path) -> None:
             res.missing(f"angle_emb speed: failed ({p.returncode}): {p.stderr.strip()[-300:]}")
         else:
             r = json.loads(p.stdout.strip().splitlines()[-1])
-            rows.append(["angle_emb 0.6.1 (torch CPU)", r["examples_per_s"], r["peak_rss_mib"], r["steps"], r["seconds"]])
-    res.table(f"Training speed: all-MiniLM-L6-v2, {BATCH} triples per step, max length {MAX_LENGTH}, {THREADS} threads",
-              ["system", "examples/s (steps 2..N)", "peak RSS MiB", "steps", "wall s (incl. load)"], rows)
+            rows.append([ANGLE_EMB, r["examples_per_s"], r["peak_rss_mib"], r["steps"], r["seconds"]])
+    speed_table(res, rows)
+    res.note(f"Training speed: a separate {steps}-step run per side (`Bench train`; an `AnglE.fit` process); wall s = the "
+             "training loop (Bench train) / AnglE.fit (angle_emb).")
+
+
+ANGLE_EMB = "angle_emb 0.6.1 (torch CPU)"
+
+
+def speed_table(res: Result, rows: list[list]) -> None:
+    """The speed table (first in the report) and its two ratios; rows: [system, examples/s, peak RSS MiB, steps, wall s]."""
+    res.d["tables"].insert(0, {"name": f"Training speed: all-MiniLM-L6-v2, {BATCH} triples per step, max length {MAX_LENGTH}, {THREADS} threads",
+                               "columns": ["system", "examples/s (steps 2..N)", "peak RSS MiB", "steps", "wall s (incl. load)"],
+                               "rows": rows})
     if len(rows) == 2 and rows[0][1] and rows[1][1]:
         res.d["ratios"]["anglevec_vs_angle_emb_train_examples_per_s"] = round(rows[0][1] / rows[1][1], 3)
         res.d["ratios"]["anglevec_vs_angle_emb_train_peak_rss"] = round(rows[0][2] / rows[1][2], 3)
+
+
+def speed_from_finetunes(res: Result, timings: dict, steps: int) -> None:
+    """The speed rows from the quality stage's `steps`-step fine-tunes (no separate speed run)."""
+    rows = []
+    for key, name in (("anglevec", "anglevec"), ("angle_emb", ANGLE_EMB)):
+        t = timings.get((key, steps))
+        if t is None or not t.get("examples_per_s"):
+            res.missing(f"{key} speed: no timing of its {steps}-step fine-tune (failed, reused without a timing file, or fewer than 2 steps)")
+            continue
+        rows.append([name, round(t["examples_per_s"], 2), round(t["peak_rss_mib"], 1), t["steps"], round(t["wall_s"], 1)])
+    speed_table(res, rows)
+    res.note(f"Training speed rows come from the {steps}-step fine-tunes of the retrieval-quality stage (no separate speed run): "
+             "examples/s over steps 2..N (anglevec: `examples_per_s_after_first_step` of `anglevec train --json`, from the end of "
+             "step 1 to the end of step N; angle_emb: from the start of step 2 to the end of Trainer.train, before the model is "
+             "saved); peak RSS = each process's ru_maxrss (wait4); wall s = the whole process (load, train, save).")
 
 
 def wait_for(folder: Path, seconds: int = 3 * 3600) -> None:
@@ -198,10 +262,24 @@ def wait_for(folder: Path, seconds: int = 3 * 3600) -> None:
         waited += 30
 
 
+def save_timing(path: Path, timing: dict) -> None:
+    path.write_text(json.dumps(timing) + "\n")
+
+
+def load_timing(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Path, angle_emb_model: Path | None = None,
-            ese_steps: int | None = None, angle_steps: list[int] | None = None) -> None:
+            ese_steps: int | None = None, angle_steps: list[int] | None = None) -> dict:
     """Fine-tunes first (anglevec plain + ESE, angle_emb), then evaluates everything with the same evaluator.
-    Fine-tunes already in `work` (from an interrupted run with --work) are reused."""
+    Fine-tunes already in `work` (from an interrupted run with --work) are reused, with their timings
+    (work/<fine-tune>.timing.json). Returns {("anglevec" | "angle_emb", steps): timing} of the plain fine-tunes:
+    {"examples_per_s" (steps 2..N), "peak_rss_mib" (the process's), "steps", "wall_s" (the process's)}."""
+    timings: dict[tuple[str, int], dict] = {}
     sets = sts_sets()
     if not sets:
         res.missing("gensim similarity sets: benchmarks/data/sts missing (builders/graded_similarity.py)")
@@ -233,6 +311,11 @@ def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Pa
                 summary = anglevec_train(steps, vec_dir, data)
                 res.note(f"anglevec train, {steps} steps: {summary['seconds']:.0f} s, {summary['examples_per_s']:.1f} examples/s, "
                          f"loss {summary['first_loss']:.4f} -> {summary['final_loss']:.4f}")
+                save_timing(work / f"anglevec-{steps}.timing.json",
+                            {"examples_per_s": summary.get("examples_per_s_after_first_step"), "peak_rss_mib": summary["peak_rss_mib"],
+                             "steps": summary["steps"], "wall_s": summary["wall_s"]})
+            if timing := load_timing(work / f"anglevec-{steps}.timing.json"):
+                timings[("anglevec", steps)] = timing
             models.append((f"anglevec fine-tune, {steps} steps", steps, vec_dir))
             if steps == ese_steps:
                 ese_dir = work / f"anglevec-ese-{steps}"
@@ -252,9 +335,19 @@ def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Pa
                 time.sleep(30)
                 waited += 30
         elif not (angle_dir / "model.safetensors").exists():
-            p = run([sys.executable, __file__, "--stage", "angle-finetune", "--steps", str(steps), "--out", str(angle_dir), "--data", str(data)])
+            try:
+                p, measured = run_measured([sys.executable, __file__, "--stage", "angle-finetune", "--steps", str(steps), "--out", str(angle_dir),
+                                            "--data", str(data)])
+            except subprocess.TimeoutExpired as e:
+                p, measured = subprocess.CompletedProcess(e.cmd, -9, "", f"timed out after {e.timeout} s"), {}
             if p.returncode != 0:
                 res.missing(f"angle_emb fine-tune ({steps} steps): failed ({p.returncode}): {p.stderr.strip()[-300:]}")
+            else:
+                fit = json.loads(p.stdout.strip().splitlines()[-1])
+                save_timing(work / f"angle_emb-{steps}.timing.json",
+                            {"examples_per_s": fit["examples_per_s"], "steps": fit["steps"], **measured})
+        if angle_dir == work / f"angle_emb-{steps}" and (timing := load_timing(work / f"angle_emb-{steps}.timing.json")):
+            timings[("angle_emb", steps)] = timing
         if (angle_dir / "model.safetensors").exists():
             models.append((f"angle_emb 0.6.1 fine-tune, {steps} steps", steps, angle_dir))
 
@@ -272,6 +365,7 @@ def quality(res: Result, steps_list: list[int], data: Path, beir: Path, work: Pa
     for name, grid in grids.items():
         res.table(f"2D-Matryoshka grid nDCG@10, {name}: layers x dims", ["layers"] + [str(d) for d in GRID_DIMS],
                   [[l] + [grid[(l, d)]["ndcg@10"] for d in GRID_DIMS] for l in GRID_LAYERS])
+    return timings
 
 
 def main() -> None:
@@ -329,15 +423,23 @@ def main() -> None:
         if args.quick:
             data = work / "train-quick.jsonl"
             data.write_text("".join(l for i, l in enumerate(open(TRAIN, encoding="utf-8")) if i < BATCH * 4))
-        if not args.skip_speed:
+        # The speed rows come from the quality stage's first fine-tunes, except in --quick (2-step fine-tunes, no
+        # angle_emb one) and when there is no quality stage: then a separate speed stage runs.
+        separate_speed = not args.skip_speed and (args.quick or args.skip_quality)
+        if separate_speed:
             speed(res, speed_steps, data)
         if not args.skip_quality:
             if not CLI_BIN.exists():
                 res.missing(f"anglevec quality: {CLI_BIN.relative_to(ROOT)} not built (swift build -c release --product anglevec)")
+                if not args.skip_speed and not separate_speed:
+                    res.missing("training speed: no fine-tunes to time (anglevec not built)")
             else:
                 beir = beir_slice(PKGDESC, 100, 2000) if args.quick else (PKGDESC if args.full else beir_slice(PKGDESC, 1000, args.slice_docs))
-                quality(res, steps_list, data, beir, work, args.angle_emb_model,
-                        ese_steps=ese_steps, angle_steps=angle_steps)
+                timings = quality(res, steps_list, data, beir, work, args.angle_emb_model,
+                                  ese_steps=ese_steps, angle_steps=angle_steps)
+                if not args.skip_speed and not separate_speed:
+                    both = [n for n in steps_list if ("anglevec", n) in timings and ("angle_emb", n) in timings]
+                    speed_from_finetunes(res, timings, both[0] if both else steps_list[0])
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
