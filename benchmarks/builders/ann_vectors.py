@@ -90,9 +90,13 @@ def binary_identity() -> dict:
         sys.exit(f"ann-vectors: {CLI_BIN.relative_to(ROOT)} is not built; the vectors are embedded by anglevec itself: "
                  "run `swift build -c release --product anglevec` first (benchmarks/run.sh does)")
     version = subprocess.run([str(CLI_BIN), "--version"], capture_output=True, text=True).stdout.strip()
-    git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True)  # noqa: E731
-    commit = git("rev-parse", "--short=12", "HEAD").stdout.strip() or "unknown"
-    if git("status", "--porcelain", "--", "Sources", "Package.swift").stdout.strip():
+    def git(*args: str) -> str:  # "" without git or outside a checkout
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return ""
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--", "Sources", "Package.swift"):
         commit += "-dirty"
     precision = os.environ.get("ANGLEVEC_PRECISION", "").strip().lower()
     if not precision:  # the encoder's automatic choice (EncoderPrecision.automatic)
