@@ -7,6 +7,8 @@
 //   Bench index --random 20000 --dims 384 --nq 200      (Gaussian data, exact ground truth)
 // --gt: a 2-D .npy of true neighbour row indices (as float32), one row per query; without it
 // the ground truth is computed by brute force.
+// --labels yes: each sweep entry also carries "labels" (the k row indices found per query), so the
+// caller can score every system with one recall function (benchmarks/cases/index.py does).
 import Dispatch
 import Foundation
 import Index
@@ -115,7 +117,9 @@ func runIndexBench(_ arguments: [String]) throws {
         }
         var hits = 0
         for q in 0..<nq { let t = Set(truth[q]); hits += found[q].filter { t.contains($0) }.count }
-        sweep.append(["ef": ef, "recall": Double(hits) / Double(nq * k), "qps_1thread": single, "qps_2threads": double])
+        var entry: [String: Any] = ["ef": ef, "recall": Double(hits) / Double(nq * k), "qps_1thread": single, "qps_2threads": double]
+        if opts["labels"] == "yes" { entry["labels"] = found.map { $0.map { Int($0) } } }
+        sweep.append(entry)
     }
     let out: [String: Any] = [
         "system": "anglevec", "n": n, "dims": d, "queries": nq, "metric": "\(metric)", "storage": "\(storage)",

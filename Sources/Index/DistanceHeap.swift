@@ -1,6 +1,10 @@
 // A binary max-heap of (distance, node id) over manually managed memory, like the
 // std::priority_queue<std::pair<dist_t, tableint>> hnswlib uses. Min-heaps store −distance
 // (hnswlib's trick), so one type serves both the candidate and the result queues.
+// Pairs compare by key, then by id, as std::pair does: among equal distances the result heap
+// evicts the larger id first, so exact duplicates resolve the way hnswlib and `BruteForceIndex`
+// (which keeps the earlier row on a tie) resolve them, and the outcome does not depend on the
+// order in which threads pushed them.
 
 /// Max-heap of (key, id) pairs. Not a class and holds no references: no ARC in search loops.
 /// Memory is owned by whoever allocated it (a `SearchContext`) and reused across searches.
@@ -39,7 +43,7 @@ struct DistanceHeap {
         count += 1
         while i > 0 {
             let p = (i - 1) >> 1
-            if keys[p] >= key { break }
+            if keys[p] > key || (keys[p] == key && ids[p] >= id) { break }
             keys[i] = keys[p]; ids[i] = ids[p]
             i = p
         }
@@ -56,8 +60,8 @@ struct DistanceHeap {
         while true {
             var c = 2 * i + 1
             if c >= n { break }
-            if c + 1 < n && keys[c + 1] > keys[c] { c += 1 }
-            if keys[c] <= key { break }
+            if c + 1 < n && (keys[c + 1] > keys[c] || (keys[c + 1] == keys[c] && ids[c + 1] > ids[c])) { c += 1 }
+            if keys[c] < key || (keys[c] == key && ids[c] <= id) { break }
             keys[i] = keys[c]; ids[i] = ids[c]
             i = c
         }
