@@ -18,6 +18,9 @@ and the HNSW graph's bytes (vectors + links). Also the layers × dims nDCG@10 gr
 on the documents alone (exact search), computed with anglevec's embedder.
 
     python benchmarks/cases/coarse.py [--quick]   →  benchmarks/out/coarse.json, benchmarks/plots/coarse-latency-recall.png
+    python benchmarks/cases/coarse.py --model DIR --name coarse-ese --views 2x64,2x128,3x128,4x128,6x128
+        the same with another model folder (e.g. an ESE fine-tune from cases/train.py --work), written to
+        benchmarks/out/NAME.json and benchmarks/plots/NAME-latency-recall.png
 """
 from __future__ import annotations
 
@@ -127,13 +130,18 @@ def main() -> None:
     ap.add_argument("--passages-all", action="store_true", help="with --docs: passages come from the whole corpus")
     ap.add_argument("--queries", type=int, default=None, help="use the first N test queries")
     ap.add_argument("--views", default=None, help="coarse views LAYERxDIMS,... (default 6x64,6x128,6x192,3x128)")
+    ap.add_argument("--model", type=Path, default=MODEL_DIR, help="model folder (default: the default model)")
+    ap.add_argument("--name", default="coarse", help="result name: benchmarks/out/NAME.json (default coarse)")
     args = ap.parse_args()
+    model_name = "all-MiniLM-L6-v2" if args.model == MODEL_DIR else f"{args.model.name} ({args.model})"
     sliced = args.quick or args.docs or args.queries or args.total
     folder = DATA / ("coarse-quick" if args.quick else "coarse-slice" if sliced else "coarse")
     docs, rows, nq = build(folder, args.quick, args.total, args.docs, args.queries, args.passages_all)
     data = f"debian-pkgdesc: {docs:,} documents + {rows - docs:,} passages = {rows:,} rows; {nq:,} test queries (synopses)"
-    res = Result("coarse", "2D-Matryoshka coarse-to-fine vs full-view HNSW vs exact search", data,
-                 "bash benchmarks/run.sh coarse" + (" --quick" if args.quick else ""))
+    res = Result(args.name, "2D-Matryoshka coarse-to-fine vs full-view HNSW vs exact search"
+                 + ("" if args.model == MODEL_DIR else f", model {model_name}"), data,
+                 "bash benchmarks/run.sh coarse" + (" --quick" if args.quick else "") if args.model == MODEL_DIR and args.name == "coarse"
+                 else "python benchmarks/cases/coarse.py " + " ".join(sys.argv[1:]))
     if args.quick:
         res.note("--quick: a small slice; numbers are not comparable with a full run")
     elif sliced:
@@ -142,7 +150,7 @@ def main() -> None:
         res.d["command"] += f" (python benchmarks/cases/coarse.py {flags})"
     views = args.views or ("6x64,6x128,6x192,3x128" if not args.quick else "6x64,6x128,3x128")
     cmd = [str(args.bin), "coarse", "--rows", str(folder / "rows.jsonl"), "--queries", str(folder / "queries.jsonl"),
-           "--model", str(MODEL_DIR), "--views", views, "--shortlists", "10,20,40,80,160,320", "--efs", "10,16,32,64,128,256",
+           "--model", str(args.model), "--views", views, "--shortlists", "10,20,40,80,160,320", "--efs", "10,16,32,64,128,256",
            "--grid-rows", str(docs), "--cache", str(DATA / "cache" / ("coarse-quick" if args.quick else "coarse"))]
     res.d["command"] += "  (Swift side: " + " ".join(c.replace(str(ROOT) + "/", "") for c in cmd) + ")"
     if not args.bin.exists():
@@ -208,12 +216,12 @@ def main() -> None:
 
     grid = out["grid"]
     if grid["ndcg"]:
-        res.table("2D-Matryoshka grid (anglevec embedder, all-MiniLM-L6-v2, no prompt, documents only): nDCG@10, layers × dims",
+        res.table(f"2D-Matryoshka grid (anglevec embedder, {model_name}, no prompt, documents only): nDCG@10, layers × dims",
                   ["layers"] + [str(d) for d in grid["dims"]],
                   [[layer] + [round(v, 4) for v in line] for layer, line in zip(grid["layers"], grid["ndcg"])])
     res.note("Times are from one process on a shared machine" + (" (contended: other builds were running)" if not args.quick else "")
              + "; query embedding per layer is measured once per query and added to each stage's search time.")
-    path = plot(results, PLOTS / ("coarse-latency-recall-quick.png" if args.quick else "coarse-latency-recall.png"))
+    path = plot(results, PLOTS / (f"{args.name}-latency-recall-quick.png" if args.quick else f"{args.name}-latency-recall.png"))
     if path:
         res.d["plots"].append(path)
     else:
