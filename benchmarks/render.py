@@ -233,6 +233,14 @@ def render() -> str:
             rows.append([key, status[key]["status"].upper(), status[key].get("date", ""), "", status[key].get("reason", "")])
     out.append(md_table(["case", "status", "date", "seconds", "reason"], rows))
     out.append("")
+    steps = sorted((k for k in status if k.startswith(("setup:", "run:"))), key=lambda k: (k.startswith("run:"), status[k].get("date", ""), k))
+    if steps:
+        out += ["Set-up steps and one-time data builds of the latest runs (a cached data set takes seconds), and the whole "
+                "`run.sh` wall time:", ""]
+        out.append(md_table(["step", "status", "date", "seconds", "command"],
+                            [[k, status[k].get("status", ""), status[k].get("date", ""), status[k].get("seconds", ""),
+                              "`" + status[k].get("command", "") + "`"] for k in steps]))
+        out.append("")
     for mode in ORDER + sorted(set(results) - set(ORDER)):
         if mode not in results:
             continue

@@ -34,10 +34,19 @@ json.dump(data, open(path, "w"), indent=1)
 PYEOF
 }
 say() { echo "run.sh: $*" | tee -a "$LOG" >&2; }
+RUN_START=$(date +%s)
+setup() {  # name command...: runs a set-up step and records its seconds as "setup:name" (rendered in RESULTS.md)
+    local name=$1 t=$(date +%s) rc; shift
+    "$@"; rc=$?
+    status "setup:$name" "$([[ $rc == 0 ]] && echo ok || echo failed)" "$(( $(date +%s) - t ))" "$([[ $rc == 0 ]] || echo "exit $rc")" "$*"
+    return $rc
+}
 
-bash scripts/install-deps.sh || { say "install-deps failed"; exit 1; }
+setup install-deps bash scripts/install-deps.sh || { say "install-deps failed"; exit 1; }
+t=$(date +%s)
 PY=$(bash scripts/python-env.sh) || { say "python-env failed"; exit 1; }
-bash scripts/fetch-model.sh --quiet >/dev/null || { say "fetch-model failed"; exit 1; }
+status "setup:python-env" ok "$(( $(date +%s) - t ))" "" "bash scripts/python-env.sh"
+setup fetch-model bash scripts/fetch-model.sh --quiet >/dev/null || { say "fetch-model failed"; exit 1; }
 export ANGLEVEC_BENCH_THREADS=${ANGLEVEC_BENCH_THREADS:-2}
 
 # Swift side, release mode; a failed build leaves the anglevec rows missing, with the log's tail.
@@ -48,7 +57,7 @@ for product in Bench anglevec; do
         continue
     fi
     say "swift build -c release --product $product"
-    if ! swift build -c release --product "$product" > "$OUT/build-$product.log" 2>&1; then
+    if ! setup "build-$product" swift build -c release --product "$product" > "$OUT/build-$product.log" 2>&1; then
         say "build of $product failed (see benchmarks/out/build-$product.log)"
         rm -f ".build/release/$product"  # never benchmark a stale binary
         status "build:$product" failed 0 "$(grep -m1 -E 'error' "$OUT/build-$product.log" | cut -c1-200)" "swift build -c release --product $product"
@@ -60,11 +69,11 @@ done
 # Evaluation data: built once, cached under benchmarks/data/ (gitignored), hashes in each MANIFEST.json.
 # The ANN vectors are embedded by the release anglevec built above (ann_vectors.py rebuilds a set that
 # another embedder made).
-[[ -f benchmarks/data/debian-pkgdesc/MANIFEST.json ]] || nice -n 10 "$PY" benchmarks/builders/debian_pkgdesc.py || { say "debian-pkgdesc build failed"; exit 1; }
-[[ -f benchmarks/data/sts/MANIFEST.json ]] || nice -n 10 "$PY" benchmarks/builders/graded_similarity.py || say "graded-similarity build failed (quality reports it missing)"
+[[ -f benchmarks/data/debian-pkgdesc/MANIFEST.json ]] || setup data-debian-pkgdesc nice -n 10 "$PY" benchmarks/builders/debian_pkgdesc.py || { say "debian-pkgdesc build failed"; exit 1; }
+[[ -f benchmarks/data/sts/MANIFEST.json ]] || setup data-sts nice -n 10 "$PY" benchmarks/builders/graded_similarity.py || say "graded-similarity build failed (quality reports it missing)"
 for c in "${CASES[@]}"; do
     if [[ $c == index || $c == coarse ]]; then
-        nice -n 10 "$PY" benchmarks/builders/ann_vectors.py $QUICK || say "ann vectors build failed"
+        setup "data-ann-vectors${QUICK:+-quick}" nice -n 10 "$PY" benchmarks/builders/ann_vectors.py $QUICK || say "ann vectors build failed"
         break
     fi
 done
@@ -116,4 +125,5 @@ for c in "${CASES[@]}"; do
     fi
 done
 
+status "run:total" ok "$(( $(date +%s) - RUN_START ))" "set-up, data builds and cases: bash benchmarks/run.sh $MODE $QUICK" "bash benchmarks/run.sh $*"
 "$PY" benchmarks/render.py && say "wrote benchmarks/RESULTS.md"

@@ -2,7 +2,8 @@
 
 Data: debian-pkgdesc, as in the index case's vector set (builders/ann_vectors.py) but embedded by
 anglevec itself: every corpus document (title + text) plus passages (paragraphs split into sentences
-packed up to ~40 words, seeded order) up to 100,000 rows; queries = the 1,000 test synopses, each
+packed up to ~40 words, seeded order) up to 50,000 rows (issue 8 asks for ≥ 50k; 100k doubled the
+case's time without changing its conclusions: --total 100000 runs it); queries = the 1,000 test synopses, each
 relevant to one document (a passage hit counts for its document; rankings are de-duplicated to
 documents for nDCG@10). --quick: 1,000 documents + passages up to 3,000 rows, 100 queries whose
 document is in the slice.
@@ -57,7 +58,7 @@ def build(out: Path, quick: bool, total: int | None = None, n_docs: int | None =
             if int(row["score"]) > 0:
                 qrels.setdefault(row["query-id"], []).append(row["corpus-id"])
     queries = [q for q in read_jsonl(PKGDESC / "queries.jsonl") if q["_id"] in qrels]
-    total = total or (3_000 if quick else 100_000)
+    total = total or (3_000 if quick else 50_000)
     if quick:
         n_docs, n_queries = n_docs or 1000, n_queries or 100
     if n_queries:
@@ -125,7 +126,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--bin", type=Path, default=BENCH_BIN)
-    ap.add_argument("--total", type=int, default=None, help="rows (documents + passages); default 100,000 (--quick 3,000)")
+    ap.add_argument("--total", type=int, default=None, help="rows (documents + passages); default 50,000 (--quick 3,000)")
     ap.add_argument("--docs", type=int, default=None, help="use a slice of N corpus documents (with every kept query's relevant one)")
     ap.add_argument("--passages-all", action="store_true", help="with --docs: passages come from the whole corpus")
     ap.add_argument("--queries", type=int, default=None, help="use the first N test queries")
@@ -134,19 +135,19 @@ def main() -> None:
     ap.add_argument("--name", default="coarse", help="result name: benchmarks/out/NAME.json (default coarse)")
     args = ap.parse_args()
     model_name = "all-MiniLM-L6-v2" if args.model == MODEL_DIR else f"{args.model.name} ({args.model})"
-    sliced = args.quick or args.docs or args.queries or args.total
+    sliced = args.quick or args.docs or args.queries  # --total alone keeps every document: not a slice
     folder = DATA / ("coarse-quick" if args.quick else "coarse-slice" if sliced else "coarse")
     docs, rows, nq = build(folder, args.quick, args.total, args.docs, args.queries, args.passages_all)
     data = f"debian-pkgdesc: {docs:,} documents + {rows - docs:,} passages = {rows:,} rows; {nq:,} test queries (synopses)"
     res = Result(args.name, "2D-Matryoshka coarse-to-fine vs full-view HNSW vs exact search"
                  + ("" if args.model == MODEL_DIR else f", model {model_name}"), data,
-                 "bash benchmarks/run.sh coarse" + (" --quick" if args.quick else "") if args.model == MODEL_DIR and args.name == "coarse"
+                 "bash benchmarks/run.sh coarse" + (" --quick" if args.quick else "") if set(sys.argv[1:]) <= {"--quick"}
                  else "python benchmarks/cases/coarse.py " + " ".join(sys.argv[1:]))
     if args.quick:
         res.note("--quick: a small slice; numbers are not comparable with a full run")
     elif sliced:
         flags = f"--docs {args.docs} --total {args.total} --queries {args.queries}" + (" --passages-all" if args.passages_all else "")
-        res.note(f"a slice ({flags}), not the full 100,000-row run")
+        res.note(f"a slice ({flags}), not the default 50,000-row run")
         res.d["command"] += f" (python benchmarks/cases/coarse.py {flags})"
     views = args.views or ("6x64,6x128,6x192,3x128" if not args.quick else "6x64,6x128,3x128")
     cmd = [str(args.bin), "coarse", "--rows", str(folder / "rows.jsonl"), "--queries", str(folder / "queries.jsonl"),
