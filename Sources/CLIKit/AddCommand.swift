@@ -50,7 +50,7 @@ public enum AddCommand {
             .int("chunk-overlap", default: 32, help: "Tokens shared by consecutive chunks."),
             .flag("no-chunk", help: "Do not split; truncate long documents to the model's limit."),
             .int("batch-size", default: 256, help: "Documents embedded and stored per transaction."),
-            .flag("dry-run", short: "n", help: "Read and check the inputs, print counts, store nothing (DIR is not opened)."),
+            .flag("dry-run", short: "n", help: "Read and check the inputs, print counts (chunks and tokens when DIR is a collection), store nothing."),
             CommonOptions.json, CommonOptions.quiet,
         ],
         positionals: [CollectionAccess.dir,
@@ -104,13 +104,12 @@ public enum AddCommand {
             throw CLIError.data("\(input): no such file or folder")
         }
 
-        if arguments.flag("dry-run") { return try dryRun(context, inputs: inputs, format: format, options: options, batchSize: batchSize) }
+        if arguments.flag("dry-run") {
+            return try dryRun(context, inputs: inputs, format: format, options: options, batchSize: batchSize, chunkTokens: chunkTokens, overlap: overlap)
+        }
 
         let collection = try CollectionAccess.open(context)
-        var chunker: Chunker? = nil
-        if !arguments.flag("no-chunk"), let tokenizer = collection.model.tokenizer {
-            chunker = try Chunker(tokenizer: tokenizer, maxTokens: chunkTokens ?? collection.model.maxLength, overlap: overlap)
-        }
+        let chunker = try makeChunker(collection, arguments, chunkTokens: chunkTokens, overlap: overlap)
         let pipeline = IngestPipeline(inputs: inputs, format: format, options: options, chunker: chunker, batchSize: batchSize)
         let progress = context.progress(total: nil)
         defer { progress.finish() }
@@ -180,19 +179,38 @@ public enum AddCommand {
         }
     }
 
-    /// Reads and checks the inputs without opening the collection (whole documents: chunking needs the model).
-    static func dryRun(_ context: CommandContext, inputs: [String], format: InputFormat?, options: IngestOptions, batchSize: Int) throws {
-        let pipeline = IngestPipeline(inputs: inputs, format: format, options: options, chunker: nil, batchSize: batchSize)
+    /// The chunker `add` splits with: the collection's tokenizer and model limit, unless `--no-chunk`.
+    static func makeChunker(_ collection: Collection, _ arguments: ParsedArguments, chunkTokens: Int?, overlap: Int) throws -> Chunker? {
+        guard !arguments.flag("no-chunk"), let tokenizer = collection.model.tokenizer else { return nil }
+        return try Chunker(tokenizer: tokenizer, maxTokens: chunkTokens ?? collection.model.maxLength, overlap: overlap)
+    }
+
+    /// Reads and checks the inputs, storing nothing. When DIR is already a collection it is opened read-only
+    /// for its tokenizer, so the counts include the chunks and tokens `add` would embed (a folder of long
+    /// files can be many times more records than documents); otherwise documents are counted whole.
+    static func dryRun(_ context: CommandContext, inputs: [String], format: InputFormat?, options: IngestOptions, batchSize: Int,
+                       chunkTokens: Int?, overlap: Int) throws {
+        var chunker: Chunker? = nil
+        let dir = CollectionAccess.url(context)
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("data.mdb").path) {
+            chunker = try makeChunker(try CollectionAccess.open(context, readOnly: true), context.arguments, chunkTokens: chunkTokens, overlap: overlap)
+        }
+        let pipeline = IngestPipeline(inputs: inputs, format: format, options: options, chunker: chunker, batchSize: batchSize)
         let progress = context.progress(total: nil)
         defer { progress.finish() }
         let summary = try pipeline.run(progress: { progress.advance(by: $0) }) { _ in }
         progress.finish()
+        if chunker == nil && !context.arguments.flag("no-chunk") {
+            context.note("\(dir.path) is not a collection yet: documents were counted whole (chunks need its tokenizer; run `anglevec init` first)")
+        }
         let skippedTotal = summary.skipped.values.reduce(0, +)
         if skippedTotal > 0 {
             context.note("skipped \(skippedTotal) invalid input(s): " + summary.skipped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
         }
         context.output.record([
             ("inputs", .int(Int64(inputs.count))), ("documents", .int(Int64(summary.documents))),
+            ("records", .int(Int64(summary.records))), ("chunked", chunker == nil ? .null : .int(Int64(summary.chunkedDocuments))),
+            ("tokens", chunker == nil ? .null : .int(Int64(summary.tokens))),
             ("derived_ids", .int(Int64(summary.derivedIds))), ("with_vectors", .int(Int64(summary.withVectors))),
             ("characters", .int(Int64(summary.characters))), ("skipped", .int(Int64(skippedTotal))),
             ("skipped_by_reason", .object(summary.skipped.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),

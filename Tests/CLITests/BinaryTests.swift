@@ -50,7 +50,7 @@ final class BinaryTests: XCTestCase {
         XCTAssertEqual(err, "anglevec add: error: <stdin>:2: field 'text': expected a string, got a number\n")
         let (c2, o2, _) = try run(["add", "--dry-run", "--skip-invalid", "--json", "db"], stdin: "{\"text\": \"ok\"}\n{\"text\": 1}\n")
         XCTAssertEqual(c2, 0)
-        XCTAssertEqual(o2, "{\"inputs\":1,\"documents\":1,\"derived_ids\":1,\"with_vectors\":0,\"characters\":2,\"skipped\":1,\"skipped_by_reason\":{\"bad text\":1}}\n")
+        XCTAssertEqual(o2, "{\"inputs\":1,\"documents\":1,\"records\":1,\"chunked\":null,\"tokens\":null,\"derived_ids\":1,\"with_vectors\":0,\"characters\":2,\"skipped\":1,\"skipped_by_reason\":{\"bad text\":1}}\n")
         // A missing positional is a usage error (exit 1) that names it.
         let (c3, _, e3) = try run(["tune"])
         XCTAssertEqual(c3, 1)

@@ -143,6 +143,34 @@ final class CollectionCommandTests: XCTestCase {
         XCTAssertEqual(lines(try run(["stats", db, "--json"]).out).first?["documents"] as? Int, 0)
     }
 
+    /// `add --dry-run` on a collection counts the chunks and tokens the real `add` would embed, and stores nothing.
+    func testDryRunCountsChunksAndTokens() throws {
+        try initialize()
+        let sentence = "LMDB is a memory-mapped key-value store with ACID transactions and a B+tree layout. "
+        let input = folder.write("docs.jsonl", "{\"id\": \"guide\", \"text\": \"\(String(repeating: sentence, count: 40))\"}\n{\"id\": \"one\", \"text\": \"short\"}\n")
+        let options = ["--json", "--chunk-tokens", "64", "--chunk-overlap", "0"]
+        var r = try run(["add", "--dry-run", db, input] + options)
+        XCTAssertEqual(r.code, 0, r.err)
+        let dry = try XCTUnwrap(lines(r.out).first)
+        let records = try XCTUnwrap(dry["records"] as? Int)
+        let tokens = try XCTUnwrap(dry["tokens"] as? Int)
+        XCTAssertEqual(dry["documents"] as? Int, 2)
+        XCTAssertEqual(dry["chunked"] as? Int, 1)
+        XCTAssertGreaterThan(records, 4)
+        XCTAssertGreaterThanOrEqual(tokens, 32 * (records - 2) + 1)
+        XCTAssertLessThanOrEqual(tokens, 64 * records)
+        XCTAssertEqual(lines(try run(["stats", db, "--json"]).out).first?["documents"] as? Int, 0)
+        r = try run(["add", db, input] + options)
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out).first?["records"] as? Int, records)
+        // Without a collection the documents are counted whole, and stderr says why.
+        r = try run(["add", "--dry-run", folder.path("nothing-here"), input, "--json"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(lines(r.out).first?["records"] as? Int, 2)
+        XCTAssertTrue(lines(r.out).first?["tokens"] is NSNull)
+        XCTAssertTrue(r.err.contains("is not a collection yet"), r.err)
+    }
+
     func testAnotherProcessReplaysChangesTheSnapshotMisses() throws {
         try initialize()
         let first = folder.write("a.jsonl", try sample(6))

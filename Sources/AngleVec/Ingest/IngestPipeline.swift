@@ -15,6 +15,8 @@ public final class IngestPipeline {
         public var withVectors = 0
         /// Unicode scalars of text read.
         public var characters = 0
+        /// Content tokens of the records the chunker produced (its tokenizer, specials excluded); 0 without a chunker.
+        public var tokens = 0
         /// Skipped inputs per reason (with `skipInvalid`).
         public var skipped: [String: Int] = [:]
         public init() {}
@@ -53,7 +55,12 @@ public final class IngestPipeline {
                 if document.idWasDerived { summary.derivedIds += 1 }
                 if document.vector != nil { summary.withVectors += 1 }
                 summary.characters += document.text.unicodeScalars.count
-                let records = chunker.map { IngestPipeline.split(document, with: $0) } ?? [document]
+                var records = [document]
+                if let chunker {
+                    let split = IngestPipeline.splitCounting(document, with: chunker)
+                    records = split.records
+                    summary.tokens += split.tokens
+                }
                 if records.count > 1 { summary.chunkedDocuments += 1 }
                 for record in records {
                     batch.append(record)
@@ -71,16 +78,22 @@ public final class IngestPipeline {
     /// cannot be split); otherwise one record per chunk with id `ID#chunk-N` and the parent's metadata
     /// plus `parent_id`, `chunk_index`, `chunk_start`, `chunk_end` (Unicode-scalar offsets in the parent).
     public static func split(_ document: SourceDocument, with chunker: Chunker) -> [SourceDocument] {
-        if document.vector != nil { return [document] }
+        splitCounting(document, with: chunker).records
+    }
+
+    /// `split`, plus the records' content tokens (0 for a document with a precomputed vector).
+    static func splitCounting(_ document: SourceDocument, with chunker: Chunker) -> (records: [SourceDocument], tokens: Int) {
+        if document.vector != nil { return ([document], 0) }
         let chunks = chunker.chunks(of: document.text, parentId: document.id)
-        if chunks.count == 1 { return [document] }
-        return chunks.map { chunk in
+        let tokens = chunks.reduce(0) { $0 + $1.tokenCount }
+        if chunks.count == 1 { return ([document], tokens) }
+        return (chunks.map { chunk in
             var record = document
             record.id = chunk.id
             record.text = chunk.text
             record.metadata += [("parent_id", .string(document.id)), ("chunk_index", .int(Int64(chunk.index))),
                                 ("chunk_start", .int(Int64(chunk.range.lowerBound))), ("chunk_end", .int(Int64(chunk.range.upperBound)))]
             return record
-        }
+        }, tokens)
     }
 }
