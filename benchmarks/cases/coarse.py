@@ -220,7 +220,7 @@ def main() -> None:
         res.table(f"2D-Matryoshka grid (anglevec embedder, {model_name}, no prompt, documents only): nDCG@10, layers × dims",
                   ["layers"] + [str(d) for d in grid["dims"]],
                   [[layer] + [round(v, 4) for v in line] for layer, line in zip(grid["layers"], grid["ndcg"])])
-    res.note("Times are from one process on a shared machine" + (" (contended: other builds were running)" if not args.quick else "")
+    res.note("Times are from one process"
              + "; query embedding per layer is measured once per query and added to each stage's search time.")
     path = plot(results, PLOTS / (f"{args.name}-latency-recall-quick.png" if args.quick else f"{args.name}-latency-recall.png"))
     if path:
