@@ -1,10 +1,11 @@
 // A binary max-heap of (distance, node id) over manually managed memory, like the
 // std::priority_queue<std::pair<dist_t, tableint>> hnswlib uses. Min-heaps store −distance
 // (hnswlib's trick), so one type serves both the candidate and the result queues.
-// Pairs compare by key, then by id, as std::pair does: among equal distances the result heap
-// evicts the larger id first, so exact duplicates resolve the way hnswlib and `BruteForceIndex`
-// (which keeps the earlier row on a tie) resolve them, and the outcome does not depend on the
-// order in which threads pushed them.
+// Pairs compare by key, then by id. hnswlib's queues compare the distance only (CompareByFirst), so
+// its ties come out in whatever order they were pushed; ordering by id instead makes the result
+// heap evict the larger id among equal distances, so exact duplicates resolve the way
+// `BruteForceIndex` (which keeps the earlier row on a tie) resolves them, whatever order the
+// threads of a parallel build found them in.
 
 /// Max-heap of (key, id) pairs. Not a class and holds no references: no ARC in search loops.
 /// Memory is owned by whoever allocated it (a `SearchContext`) and reused across searches.
