@@ -44,6 +44,6 @@ final class CommandLineTests: XCTestCase {
         folder.write("wiki/p.md", "# P\nfive")
         let result = runCLI(["add", "-n", "--json", "--id-column", "id", folder.path("db"), folder.path("a.jsonl"), folder.path("b.csv"), folder.path("wiki")])
         XCTAssertEqual(result.code, 0, result.err)
-        XCTAssertEqual(result.out, "{\"inputs\":3,\"documents\":4,\"derived_ids\":1,\"with_vectors\":1,\"characters\":25,\"skipped\":0,\"skipped_by_reason\":{}}\n")
+        XCTAssertEqual(result.out, "{\"inputs\":3,\"documents\":4,\"records\":4,\"chunked\":null,\"tokens\":null,\"derived_ids\":1,\"with_vectors\":1,\"characters\":25,\"skipped\":0,\"skipped_by_reason\":{}}\n")
     }
 }
