@@ -3,7 +3,7 @@
 // next to hnswlib, faiss and usearch on the same files.
 //
 //   Bench index --base base.npy --queries q.npy [--gt gt.npy] [--metric cosine|ip|l2]
-//               [--M 16] [--efc 200] [--ef 10,20,40,80] [--k 10] [--threads 2] [--storage f32]
+//               [--M 16] [--efc 200] [--ef 10,20,40,80] [--k 10] [--threads 2] [--storage f32] [--seed 100]
 //   Bench index --random 20000 --dims 384 --nq 200      (Gaussian data, exact ground truth)
 // --gt: a 2-D .npy of true neighbour row indices (as float32), one row per query; without it
 // the ground truth is computed by brute force.
@@ -72,6 +72,10 @@ func runIndexBench(_ arguments: [String]) throws {
     // Build.
     let rssBefore = residentBytes()
     var p = HNSWParameters(M: M, efConstruction: efc, storage: storage)
+    if let seed = opts["seed"] {  // the level generator's seed: builds differ by seed, so recall comparisons need several
+        guard let v = UInt64(seed) else { throw BenchUsage(description: "--seed expects an unsigned integer, got \(seed)") }
+        p.seed = v
+    }
     p.compactionThreshold = nil
     let index = try HNSWIndex(dimensions: d, metric: metric, parameters: p, capacity: n)
     let t0 = DispatchTime.now()

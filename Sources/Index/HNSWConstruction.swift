@@ -187,6 +187,9 @@ extension HNSWIndex {
         ctx.results = top; ctx.candidates = cand
     }
 
+    /// Distances at or below this are exact duplicates (rounding of 1 − x·x for identical unit vectors).
+    static let duplicateDistance: Float = 1e-6
+
     /// hnswlib's getNeighborsByHeuristic2 (the paper's Algorithm 4 without extension or pruned
     /// fill-up): take candidates closest first, keep one only if it is closer to the base than to
     /// every already kept neighbour. Consumes `heap` (a max-heap of distance to the base);
@@ -207,8 +210,12 @@ extension HNSWIndex {
             work.pop()
             let c = code(id)
             var good = true
-            for s in 0..<kept where space.distance(code: code(out[s]), code: c) < d {
-                good = false; break
+            for s in 0..<kept {
+                // hnswlib keeps a candidate as near to a kept neighbour as to the base; for exact
+                // duplicates of the base (both distances ~0) that fills the list with copies and cuts the
+                // group off from the rest of the graph, so one copy is kept and the others pruned.
+                let toKept = space.distance(code: code(out[s]), code: c)
+                if toKept < d || (toKept == d && d <= HNSWIndex.duplicateDistance) { good = false; break }
             }
             if good { out[kept] = id; outD[kept] = d; kept += 1 }
         }

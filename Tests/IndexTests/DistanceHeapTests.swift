@@ -35,3 +35,24 @@ final class DistanceHeapTests: XCTestCase {
         XCTAssertEqual(kept.sorted(), [0, 1, 2, 3])
     }
 }
+
+final class SelectNeighborsHeuristicTests: XCTestCase {
+    /// Among exact duplicates of the base the heuristic keeps one copy and still keeps the distinct
+    /// neighbours; hnswlib's rule (prune only when strictly nearer to a kept neighbour) keeps every copy,
+    /// which fills a duplicate group's lists with copies and isolates it.
+    func testKeepsOneExactDuplicateOfTheBase() throws {
+        let index = try HNSWIndex(dimensions: 4, metric: .cosine, parameters: HNSWParameters(M: 4), capacity: 16)
+        let v: [Float] = [0.3, 0.5, 0.1, 0.8]
+        let others: [[Float]] = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]
+        for (i, x) in ([v, v, v] + others).enumerated() { try index.add(x, label: UInt64(i)) }
+        let ctx = index.pool.get(size: index.capacity)
+        defer { index.pool.put(ctx) }
+        var heap = DistanceHeap(capacity: 8), work = DistanceHeap(capacity: 8)
+        defer { heap.deallocate(); work.deallocate() }
+        for id in UInt32(1)...5 { heap.push(index.space.distance(code: index.code(0), code: index.code(id)), id) }
+        let n = index.neighborsByHeuristic(&heap, m: 4, work: &work, ids: ctx.shrunk, distances: ctx.shrunkDistances)
+        let kept = Array(UnsafeBufferPointer(start: ctx.shrunk, count: n))
+        XCTAssertEqual(kept.filter { $0 == 1 || $0 == 2 }.count, 1, "copies kept: \(kept)")
+        XCTAssertEqual(Set(kept.filter { $0 > 2 }), [3, 4, 5], "distinct neighbours: \(kept)")
+    }
+}
