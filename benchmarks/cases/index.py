@@ -43,38 +43,31 @@ def normalize(x):
     return (x / n).astype(np.float32)
 
 
-def ground_truth(base, queries, k):
-    out = np.zeros((len(queries), k), dtype=np.int64)
-    for s in range(0, len(queries), 256):
-        sims = queries[s:s + 256] @ base.T
-        idx = np.argpartition(-sims, k, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(sims, idx, 1), axis=1)
-        out[s:s + 256] = np.take_along_axis(idx, order, 1)
-    return out
-
-
 # Inner products closer than this to the k-th true one count as ties (float32 rounding of a
 # 384-term dot product is ~1e-7; exact-duplicate rows tie exactly).
 TIE_EPS = 1e-5
 
 
 class Truth:
-    """Exact top-K plus the K-th true inner product per query. recall() counts a found row as a hit
-    when its true inner product reaches the K-th one (ann-benchmarks' rule): the real set has exact
-    duplicate rows (distinct packages sharing a passage), and which of several tied rows sits at rank
-    K in the ground truth is arbitrary, so id-set recall would charge a system for returning an equally
-    near duplicate. Every system is scored by this one function."""
+    """Exact top-K by brute force, with the K-th true inner product per query. recall() counts a found
+    row as a hit when its true inner product reaches the K-th one (ann-benchmarks' rule): the real set
+    has exact duplicate rows (distinct packages sharing a passage), and which of several tied rows sits
+    at rank K is arbitrary, so id-set recall would charge a system for returning an equally near
+    duplicate. Every system is scored by this one function."""
 
-    def __init__(self, base, queries, ids):
-        self.base, self.queries, self.ids = base, queries, np.asarray(ids)[:, :K]
-        self.kth = np.einsum("qd,qd->q", queries, base[self.ids[:, K - 1]])
-        row_sims = np.einsum("qkd,qd->qk", base[self.ids], queries)
-        # queries whose K-th true neighbour has a tie among rows outside the ground truth
-        self.tied_queries = 0
+    def __init__(self, base, queries):
+        self.base, self.queries = base, queries
+        self.ids = np.zeros((len(queries), K), dtype=np.int64)
+        self.kth = np.zeros(len(queries), dtype=np.float32)
+        self.tied_queries = 0  # queries with more than K rows within TIE_EPS of the K-th inner product
         for s in range(0, len(queries), 256):
-            near = (queries[s:s + 256] @ base.T) >= (self.kth[s:s + 256, None] - TIE_EPS)
-            self.tied_queries += int(np.sum(near.sum(axis=1) > K))
-        assert np.all(row_sims >= self.kth[:, None] - TIE_EPS)
+            sims = queries[s:s + 256] @ base.T
+            idx = np.argpartition(-sims, K, axis=1)[:, :K]
+            top = np.take_along_axis(sims, idx, 1)
+            order = np.argsort(-top, axis=1)
+            self.ids[s:s + 256] = np.take_along_axis(idx, order, 1)
+            self.kth[s:s + 256] = top.min(axis=1)
+            self.tied_queries += int(np.sum((sims >= self.kth[s:s + 256, None] - TIE_EPS).sum(axis=1) > K))
 
     def recall(self, found) -> float:
         found = np.asarray(found, dtype=np.int64)[:, :K]
@@ -87,10 +80,6 @@ class Truth:
     def id_recall(self, found) -> float:
         """Plain id-set recall against the (arbitrarily tie-broken) ground truth, for reference."""
         return float(np.mean([len(set(f[:K]) & set(g[:K])) / K for f, g in zip(np.asarray(found).tolist(), self.ids.tolist())]))
-
-
-def recall(found, truth: Truth) -> float:
-    return truth.recall(found)
 
 
 def timed_qps(fn, nq, passes=3):
@@ -118,7 +107,7 @@ def run_hnswlib(base, queries, gt, M, efc):
         labels, _ = p.knn_query(queries, k=K, num_threads=1)
         q1 = timed_qps(lambda: p.knn_query(queries, k=K, num_threads=1), len(queries))
         q2 = timed_qps(lambda: p.knn_query(queries, k=K, num_threads=2), len(queries))
-        sweep.append({"ef": ef, "recall": recall(labels, gt), "recall_ids": gt.id_recall(labels), "qps_1thread": q1, "qps_2threads": q2})
+        sweep.append({"ef": ef, "recall": gt.recall(labels), "recall_ids": gt.id_recall(labels), "qps_1thread": q1, "qps_2threads": q2})
     return {"system": "hnswlib", "build_seconds": build, "rss_delta_bytes": mem, "sweep": sweep}
 
 
@@ -141,7 +130,7 @@ def run_faiss(base, queries, gt, M, efc):
         _, labels = search(1)
         q1 = timed_qps(lambda: search(1), len(queries))
         q2 = timed_qps(lambda: search(2), len(queries))
-        sweep.append({"ef": ef, "recall": recall(labels, gt), "recall_ids": gt.id_recall(labels), "qps_1thread": q1, "qps_2threads": q2})
+        sweep.append({"ef": ef, "recall": gt.recall(labels), "recall_ids": gt.id_recall(labels), "qps_1thread": q1, "qps_2threads": q2})
     return {"system": "faiss-hnsw", "build_seconds": build, "rss_delta_bytes": mem, "sweep": sweep}
 
 
@@ -159,7 +148,7 @@ def run_usearch(base, queries, gt, M, efc):
         labels = idx.search(queries, K, threads=1).keys
         q1 = timed_qps(lambda: idx.search(queries, K, threads=1), len(queries))
         q2 = timed_qps(lambda: idx.search(queries, K, threads=2), len(queries))
-        sweep.append({"ef": ef, "recall": recall(labels, gt), "recall_ids": gt.id_recall(labels), "qps_1thread": q1, "qps_2threads": q2})
+        sweep.append({"ef": ef, "recall": gt.recall(labels), "recall_ids": gt.id_recall(labels), "qps_1thread": q1, "qps_2threads": q2})
     return {"system": "usearch", "build_seconds": build, "rss_delta_bytes": mem, "sweep": sweep}
 
 
@@ -176,7 +165,7 @@ def run_anglevec(bench, tmp, base, queries, gt, M, efc):
     r["system"] = "anglevec"
     for s in r["sweep"]:  # scored by the same function as the peers, not by Bench's id-set recall
         labels = s.pop("labels")
-        s["recall"], s["recall_ids"] = recall(labels, gt), gt.id_recall(labels)
+        s["recall"], s["recall_ids"] = gt.recall(labels), gt.id_recall(labels)
     return r
 
 
@@ -271,7 +260,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for key, desc, base, queries in datasets:
             data_desc.append(f"{desc}: {len(base)} base, {len(queries)} queries")
-            gt = Truth(base, queries, ground_truth(base, queries, K))
+            gt = Truth(base, queries)
             if gt.tied_queries:
                 notes.append(f"{key}: {gt.tied_queries} of {len(queries)} queries have a tie at rank {K} of the exact "
                              f"ranking (within {TIE_EPS:g}); recall@{K} counts any of the tied rows as a hit.")
