@@ -38,7 +38,10 @@ DIMS = [32, 64, 128, 256, 384]
 E2E_INIT = ["{bin}", "init", "{db}"]
 # --no-chunk: documents longer than the model's 256 tokens are truncated, as sentence-transformers does,
 # so the two rows embed the same tokens (anglevec's default splits them into chunks instead).
-E2E_ADD = ["{bin}", "add", "--db", "{db}", "--no-chunk", "{file}"]
+# --batch-size 2048 (documents per embedding call and transaction; default 256): about 1.2x faster here
+# (fewer partly filled last batches per call, fewer commits); same vectors up to bf16 batch-composition
+# noise (600 documents: 99% of rows bit-identical, max abs difference 4e-4).
+E2E_ADD = ["{bin}", "add", "--db", "{db}", "--no-chunk", "--batch-size", "2048", "{file}"]
 # All test queries in one process, as JSON lines on stdin; each output line names its query.
 E2E_QUERY = ["{bin}", "query", "--db", "{db}", "-k", "{k}", "--json", "--no-log", "-"]
 E2E_MODES = {"hnsw": [], "exact": ["--exact"]}  # the collection's HNSW graph (default), and brute force
@@ -89,7 +92,7 @@ def anglevec_end_to_end(corpus, queries, qids, res: Result):
                 res.missing(f"anglevec end to end: `{' '.join(cmd)}` failed ({p.returncode}): {p.stderr.strip()[-300:]}")
                 return None
         index_seconds = time.time() - t0
-        res.note(f"anglevec end to end: indexing {len(corpus)} documents took {index_seconds:.0f} s (init + add --no-chunk, one process).")
+        res.note(f"anglevec end to end: indexing {len(corpus)} documents took {index_seconds:.0f} s (init + add --no-chunk --batch-size 2048, one process).")
         runs = {}
         for mode, extra in E2E_MODES.items():
             cmd = fill(E2E_QUERY, bin=CLI_BIN, db=db, file=file, k=100, text="") + extra

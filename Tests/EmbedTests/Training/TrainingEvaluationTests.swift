@@ -62,4 +62,29 @@ final class TrainingEvaluationTests: XCTestCase {
         try "q1\td1\tmuch\n".write(to: folder.appendingPathComponent("qrels/test.tsv"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try BEIRDataset.load(folder: folder)) // a header-less file with a bad score is an error
     }
+
+    func testSpearmanSharesRecurringTextsAndMatchesPerPairEmbedding() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("anglevec-sim-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let model = try EmbeddingModel.load(from: TrainingCheckpointTests.tinyModelFolder(in: scratch), pooling: .avg)
+        let embedder = Embedder(model: model)
+        // Every text recurs on both sides, in pairs of different lengths (batches mix lengths), as in Lee 2005.
+        let texts = ["the python module", "music audio", "a video game", "network server tool", "text editor", "kernel driver"]
+        var pairs: [(Int, Int, Double)] = []
+        for i in texts.indices { for j in texts.indices where i != j && (i + j) % 3 != 0 { pairs.append((i, j, Double((i * 7 + j * 3) % 5))) } }
+        let lines = pairs.map { #"{"text1": "\#(texts[$0.0])", "text2": "\#(texts[$0.1])", "label": \#($0.2)}"# }
+        let dataset = try TrainingDataset.parse(lines.joined(separator: "\n"), source: "mem.jsonl", fileType: .jsonl)
+        // Oracle: angle_emb's evaluate without sharing: each pair's two texts embedded on their own, cosine, ρ.
+        let view = EmbeddingView(layer: model.fullView.layer, dims: model.fullView.dims, normalized: true)
+        func alone(_ text: String) throws -> [Float] { Array(try embedder.embed([text], views: [view])[0][0]) }
+        let cosines = try pairs.map { p -> Double in
+            let a = try alone(texts[p.0]), b = try alone(texts[p.1])
+            return Double(zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+        }
+        let expected = try XCTUnwrap(SpearmanCorrelation.rho(cosines, pairs.map(\.2)))
+        let rhos = try SimilarityEvaluation.spearman(embedder: embedder, dataset: dataset, views: [model.fullView])
+        XCTAssertEqual(rhos.count, 1)
+        XCTAssertEqual(rhos[0], expected, accuracy: 1e-9)
+    }
 }
