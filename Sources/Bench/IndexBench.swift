@@ -3,7 +3,7 @@
 // next to hnswlib, faiss and usearch on the same files.
 //
 //   Bench index --base base.npy --queries q.npy [--gt gt.npy] [--metric cosine|ip|l2]
-//               [--M 16] [--efc 200] [--ef 10,20,40,80] [--k 10] [--threads 2] [--storage f32] [--seed 100]
+//               [--M 16] [--efc 200] [--ef 10,20,40,80] [--k 10] [--threads 2] [--storage f32] [--seed 100] [--passes 3]
 //   Bench index --random 20000 --dims 384 --nq 200      (Gaussian data, exact ground truth)
 // --gt: a 2-D .npy of true neighbour row indices (as float32), one row per query; without it
 // the ground truth is computed by brute force.
@@ -40,6 +40,7 @@ func runIndexBench(_ arguments: [String]) throws {
     case let s: throw BenchUsage(description: "--storage \(s): expected f32, f16 or int8")
     }
     let M = try int("M", 16), efc = try int("efc", 200), k = try int("k", 10), threads = try int("threads", 2)
+    let passes = max(1, try int("passes", 3))
     let efs = (opts["ef"] ?? "10,16,24,32,48,64,96,128,192,256").split(separator: ",").compactMap { Int($0) }
 
     // Data.
@@ -90,9 +91,9 @@ func runIndexBench(_ arguments: [String]) throws {
         var found = [[UInt64]](repeating: [], count: nq)
         // Warm-up pass (page faults, pooled scratch), then timed passes.
         for q in 0..<min(nq, 50) { _ = try index.search(Array(qv[(q * d)..<((q + 1) * d)]), k: k, ef: ef) }
-        // Best of 3 timed passes for each thread count, as the Python side does for the peers.
+        // Best of --passes timed passes for each thread count, as the Python side does for the peers.
         var single = 0.0, double = 0.0
-        for _ in 0..<3 {
+        for _ in 0..<passes {
             let t1 = DispatchTime.now()
             try qv.withUnsafeBufferPointer { buf in
                 for q in 0..<nq {
