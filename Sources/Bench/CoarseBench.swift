@@ -6,11 +6,15 @@
 //                [--shortlists 10,20,40,80,160,320] [--efs 16,32,64,128,256] [--k 10]
 //                [--grid-rows N] [--grid-layers 1,2,3,4,5,6] [--grid-dims 32,64,128,192,256,384]
 //                [--cache PREFIX] [--M 16] [--ef-construction 200]
+//                [--export PATH [--embed-only yes]]
 //
 // rows: JSONL {"text", "doc"} (doc: the document id a passage belongs to; the first --grid-rows rows
 // are whole documents, searched alone for the layers × dims nDCG grid). queries: JSONL {"text",
 // "relevant": [doc ids]}. Query latency = the query's embedding (the layers the stage runs, measured
 // per layer once per query) + search (+ re-ranking), one query at a time on one thread.
+// --export PATH writes every row's last-layer vector (full width, as pooled, not normalized) as raw
+// little-endian float32, rows × hidden size; with --embed-only yes the run stops there (the ANN-vector
+// builder takes the documents' vectors from this pass, which also fills the --cache for this case).
 import AngleVec
 import Foundation
 
@@ -103,6 +107,16 @@ func runCoarseBench(_ arguments: [String]) throws {
         FileHandle.standardError.write("coarse: \(s)/\(n) rows (\(embedded) embedded, \(cachedRows) cached; \(Int(Date().timeIntervalSince(start))) s)\n".data(using: .utf8)!)
     }
     let embedFromCache = embedded == 0
+    if let export = o["export"] {
+        try layerRows[L]!.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: URL(fileURLWithPath: export), options: .atomic)
+    }
+    if o["embed-only"] == "yes" {
+        let summary: [String: Any] = ["rows": n, "dims": D, "layer": L, "embedded_rows": embedded, "cached_rows": cachedRows,
+                                      "embed_seconds": embedSeconds, "export": o["export"] ?? NSNull()]
+        FileHandle.standardOutput.write(try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys]))
+        FileHandle.standardOutput.write("\n".data(using: .utf8)!)
+        return
+    }
 
     // Queries: one at a time, timing the pass cumulatively per layer.
     var queryVectors = [Int: [[Float]]](uniqueKeysWithValues: embedLayers.map { ($0, []) })

@@ -22,6 +22,12 @@ resumes; the pieces are deleted once the set is written. A few texts are also em
 sentence-transformers as a check: the build fails if any row's cosine is below MIN_COSINE (the min is
 recorded in MANIFEST.json). A folder whose MANIFEST.json names another embedder (the sentence-
 transformers vectors of earlier versions) is rebuilt, never reused.
+
+The documents are the coarse case's documents too, which it embeds with every layer: in a full build
+(not --quick) their vectors come from that case's row pass, run here (`Bench coarse --embed-only`,
+the same Embedder and precision; it fills the coarse case's cache), so `run.sh all` embeds the 32k
+documents once for both. MANIFEST.json says which pass made them; when the coarse rows' documents
+differ from these, or Bench is not built, the documents go through `anglevec embed` like the rest.
 """
 from __future__ import annotations
 
@@ -41,7 +47,7 @@ import numpy as np
 
 BENCH = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BENCH))
-from common import CLI_BIN, DATA, MODEL_DIR, PKGDESC, ROOT, VECTORS, VECTORS_QUICK, doc_text, read_jsonl  # noqa: E402
+from common import BENCH_BIN, CLI_BIN, DATA, MODEL_DIR, PKGDESC, ROOT, VECTORS, VECTORS_QUICK, doc_text, read_jsonl  # noqa: E402
 from builders.debian_pkgdesc import SEED, sha256  # noqa: E402
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])")
@@ -143,6 +149,24 @@ def anglevec_embed(texts: list[str], name: str, identity: dict) -> np.ndarray:
     return out
 
 
+def documents_from_coarse_pass(doc_texts: list[str]) -> np.ndarray | None:
+    """Unit-norm vectors of the corpus documents from the coarse case's row pass, or None when its
+    document rows are not exactly `doc_texts` (then the caller embeds them itself)."""
+    sys.path.insert(0, str(ROOT / "benchmarks" / "cases"))
+    from coarse import embed_default_rows
+    with tempfile.TemporaryDirectory(prefix="ann-vectors-") as tmp:
+        export = Path(tmp) / "rows-last-layer.f32"
+        started = time.time()
+        texts, docs = embed_default_rows(export)
+        if texts[:docs] != doc_texts:
+            print("ann-vectors: the coarse case's document rows differ from the corpus: embedding the documents here",
+                  file=sys.stderr)
+            return None
+        vectors = np.fromfile(export, dtype="<f4").reshape(len(texts), -1)[:docs]
+    print(f"  documents: {docs} from the coarse case's row pass ({len(texts)} rows, {time.time() - started:.0f} s)", file=sys.stderr)
+    return (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
 def check_against_sentence_transformers(texts: list[str], vectors: np.ndarray) -> float:
     """Min cosine between anglevec's rows and sentence-transformers' for the same texts (as given: newlines kept)."""
     import embeddings  # torch + sentence-transformers, only for this check
@@ -183,7 +207,12 @@ def main() -> None:
           f"({identity['version']}, {identity['commit']}, {identity['precision']})", file=sys.stderr)
     doc_texts = [doc_text(d) for d in corpus]
     tag = "-quick" if args.quick else ""
-    docs_final = anglevec_embed(doc_texts, f"anglevec-pkgdesc-corpus{tag}", identity)
+    docs_final, docs_by = None, EMBEDDER
+    if not args.quick and args.total >= len(corpus) and BENCH_BIN.exists():
+        docs_final = documents_from_coarse_pass(doc_texts)
+        docs_by = "Bench coarse --embed-only (the coarse case's row pass: same Embedder, precision and checkout)"
+    if docs_final is None:
+        docs_final, docs_by = anglevec_embed(doc_texts, f"anglevec-pkgdesc-corpus{tag}", identity), EMBEDDER
     passage_vectors = anglevec_embed([p for _, _, p in extra], f"anglevec-pkgdesc-passages{tag}", identity)
     base = np.vstack([docs_final, passage_vectors]).astype(np.float32)
 
@@ -231,7 +260,7 @@ def main() -> None:
             f.write(json.dumps({"_id": qid, "text": text}, ensure_ascii=False) + "\n")
     files = ["pkgdesc-384.npy", "pkgdesc-384-queries.npy", "pkgdesc-384-gt100.npy", "pkgdesc-384.ids.jsonl", "pkgdesc-384-queries.jsonl"]
     manifest = {"name": "pkgdesc-384", "model": "sentence-transformers/all-MiniLM-L6-v2 (max_seq_length 256, mean pooling, unit norm)",
-                "embedder": f"{EMBEDDER}, {identity['precision']}",
+                "embedder": f"{EMBEDDER}, {identity['precision']}", "documents_embedded_by": docs_by,
                 "anglevec": {"binary": str(CLI_BIN.relative_to(ROOT)), **identity},
                 "check": {"texts": len(longest) + len(sample_p) + len(sample_q), "reference": "sentence-transformers (fp32)",
                           "min_cosine": round(min_cos, 6)},

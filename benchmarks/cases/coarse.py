@@ -89,6 +89,33 @@ def build(out: Path, quick: bool, total: int | None = None, n_docs: int | None =
     return len(corpus), len(corpus) + len(extra), len(queries)
 
 
+DEFAULT_VIEWS = "6x64,6x128,6x192,3x128"
+
+
+def bench_command(bin: Path, folder: Path, model: Path, views: str, docs: int, quick: bool) -> list[str]:
+    """The `Bench coarse` command line; its row-embedding cache is keyed by the rows' texts, the layers
+    this command needs and the model path, so the same command reads back what an earlier run embedded."""
+    return [str(bin), "coarse", "--rows", str(folder / "rows.jsonl"), "--queries", str(folder / "queries.jsonl"),
+            "--model", str(model), "--views", views, "--shortlists", "10,20,40,80,160,320", "--efs", "10,16,32,64,128,256",
+            "--grid-rows", str(docs), "--cache", str(DATA / "cache" / ("coarse-quick" if quick else "coarse"))]
+
+
+def embed_default_rows(export: Path, bin: Path = BENCH_BIN) -> tuple[list[str], int]:
+    """Runs the default run's row embedding now (filling its cache, so the case later reads it back) and
+    writes every row's last-layer vector (float32, rows × hidden size, not normalized) to `export`.
+    Returns the rows' texts and how many of them (the first ones) are whole documents. Used by
+    builders/ann_vectors.py, whose documents are the same texts: each is embedded once, not twice."""
+    folder = DATA / "coarse"
+    docs, _, _ = build(folder, False)
+    (DATA / "cache").mkdir(parents=True, exist_ok=True)
+    cmd = bench_command(bin, folder, MODEL_DIR, DEFAULT_VIEWS, docs, False) + ["--export", str(export), "--embed-only", "yes"]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"Bench coarse --embed-only failed ({p.returncode}): {p.stderr.strip()[-400:]}")
+    texts = [r["text"] for r in read_jsonl(folder / "rows.jsonl")]
+    return texts, docs
+
+
 def plot(results: list[dict], path: Path) -> str | None:
     try:
         import matplotlib
@@ -149,10 +176,8 @@ def main() -> None:
         flags = f"--docs {args.docs} --total {args.total} --queries {args.queries}" + (" --passages-all" if args.passages_all else "")
         res.note(f"a slice ({flags}), not the default 50,000-row run")
         res.d["command"] += f" (python benchmarks/cases/coarse.py {flags})"
-    views = args.views or ("6x64,6x128,6x192,3x128" if not args.quick else "6x64,6x128,3x128")
-    cmd = [str(args.bin), "coarse", "--rows", str(folder / "rows.jsonl"), "--queries", str(folder / "queries.jsonl"),
-           "--model", str(args.model), "--views", views, "--shortlists", "10,20,40,80,160,320", "--efs", "10,16,32,64,128,256",
-           "--grid-rows", str(docs), "--cache", str(DATA / "cache" / ("coarse-quick" if args.quick else "coarse"))]
+    views = args.views or (DEFAULT_VIEWS if not args.quick else "6x64,6x128,3x128")
+    cmd = bench_command(args.bin, folder, args.model, views, docs, args.quick)
     res.d["command"] += "  (Swift side: " + " ".join(c.replace(str(ROOT) + "/", "") for c in cmd) + ")"
     if not args.bin.exists():
         res.missing(f"anglevec: {args.bin.relative_to(ROOT)} not built (swift build -c release --product Bench)")
