@@ -7,8 +7,9 @@ Base set (benchmarks/data/vectors/pkgdesc-384.npy, float32, unit norm, about 100
   rows [D, N)   : passages: every paragraph of a long description that has >= 8 words, split into
                   sentences, consecutive sentences packed up to ~40 words; taken in a seeded order
                   until N = --total rows (default 100,000).
-Queries (pkgdesc-384-queries.npy, 10,000 rows): package synopses, rows [0, 1000) are the test
-queries of debian-pkgdesc (queries.jsonl order), the rest a seeded sample of the other synopses.
+Queries (pkgdesc-384-queries.npy, --queries rows, default 1,000): package synopses, rows [0, 1000) are
+the test queries of debian-pkgdesc (queries.jsonl order), any further rows a seeded sample of the other
+synopses.
 Ground truth (pkgdesc-384-gt100.npy, int32, queries × 100): exact inner-product top 100 (= cosine).
 Also written: pkgdesc-384.ids.jsonl (one line per row: {"doc": corpus _id, "passage": -1 | index}),
 pkgdesc-384-queries.jsonl (ids, texts) and MANIFEST.json with sha256 hashes and the embedder.
@@ -26,8 +27,9 @@ transformers vectors of earlier versions) is rebuilt, never reused.
 The documents are the coarse case's documents too, which it embeds with every layer: in a full build
 (not --quick) their vectors come from that case's row pass, run here (`Bench coarse --embed-only`,
 the same Embedder and precision; it fills the coarse case's cache), so `run.sh all` embeds the 32k
-documents once for both. MANIFEST.json says which pass made them; when the coarse rows' documents
-differ from these, or Bench is not built, the documents go through `anglevec embed` like the rest.
+documents once for both; so do the coarse rows' passages (the first ones of the same seeded passage
+order). MANIFEST.json says which pass made them; when the coarse rows' documents differ from these,
+or Bench is not built, everything goes through `anglevec embed`.
 """
 from __future__ import annotations
 
@@ -149,9 +151,10 @@ def anglevec_embed(texts: list[str], name: str, identity: dict) -> np.ndarray:
     return out
 
 
-def documents_from_coarse_pass(doc_texts: list[str]) -> np.ndarray | None:
-    """Unit-norm vectors of the corpus documents from the coarse case's row pass, or None when its
-    document rows are not exactly `doc_texts` (then the caller embeds them itself)."""
+def coarse_pass(doc_texts: list[str]) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """Unit-norm vectors from the coarse case's row pass: (the corpus documents' rows, {passage text: row}
+    for its passages, which are a prefix of this builder's seeded passage order). None when its document
+    rows are not exactly `doc_texts` (then the caller embeds everything itself)."""
     sys.path.insert(0, str(ROOT / "benchmarks" / "cases"))
     from coarse import embed_default_rows
     with tempfile.TemporaryDirectory(prefix="ann-vectors-") as tmp:
@@ -162,9 +165,10 @@ def documents_from_coarse_pass(doc_texts: list[str]) -> np.ndarray | None:
             print("ann-vectors: the coarse case's document rows differ from the corpus: embedding the documents here",
                   file=sys.stderr)
             return None
-        vectors = np.fromfile(export, dtype="<f4").reshape(len(texts), -1)[:docs]
-    print(f"  documents: {docs} from the coarse case's row pass ({len(texts)} rows, {time.time() - started:.0f} s)", file=sys.stderr)
-    return (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+        vectors = np.fromfile(export, dtype="<f4").reshape(len(texts), -1)
+    vectors = (vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    print(f"  coarse case's row pass: {docs} documents + {len(texts) - docs} passages ({time.time() - started:.0f} s)", file=sys.stderr)
+    return vectors[:docs], {texts[r]: vectors[r] for r in range(docs, len(texts))}
 
 
 def check_against_sentence_transformers(texts: list[str], vectors: np.ndarray) -> float:
@@ -178,7 +182,7 @@ def check_against_sentence_transformers(texts: list[str], vectors: np.ndarray) -
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--total", type=int, default=100_000)
-    ap.add_argument("--queries", type=int, default=10_000)
+    ap.add_argument("--queries", type=int, default=1_000, help="query rows (default 1,000: the test queries, all the index case uses)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--quick", action="store_true",
                     help="2,000 documents + passages up to 5,000 rows, 200 queries, into vectors-quick/ (a couple of minutes)")
@@ -207,13 +211,14 @@ def main() -> None:
           f"({identity['version']}, {identity['commit']}, {identity['precision']})", file=sys.stderr)
     doc_texts = [doc_text(d) for d in corpus]
     tag = "-quick" if args.quick else ""
-    docs_final, docs_by = None, EMBEDDER
-    if not args.quick and args.total >= len(corpus) and BENCH_BIN.exists():
-        docs_final = documents_from_coarse_pass(doc_texts)
-        docs_by = "Bench coarse --embed-only (the coarse case's row pass: same Embedder, precision and checkout)"
-    if docs_final is None:
-        docs_final, docs_by = anglevec_embed(doc_texts, f"anglevec-pkgdesc-corpus{tag}", identity), EMBEDDER
-    passage_vectors = anglevec_embed([p for _, _, p in extra], f"anglevec-pkgdesc-passages{tag}", identity)
+    shared = coarse_pass(doc_texts) if not args.quick and args.total >= len(corpus) and BENCH_BIN.exists() else None
+    docs_final, known = shared if shared else (anglevec_embed(doc_texts, f"anglevec-pkgdesc-corpus{tag}", identity), {})
+    passage_texts = [p for _, _, p in extra]
+    rest = [p for p in passage_texts if p not in known]
+    rest_vectors = dict(zip(rest, anglevec_embed(rest, f"anglevec-pkgdesc-passages{tag}", identity))) if rest else {}
+    passage_vectors = np.stack([known[p] if p in known else rest_vectors[p] for p in passage_texts]).astype(np.float32)
+    docs_by = (f"documents and {len(passage_texts) - len(rest)} passages: Bench coarse --embed-only (the coarse case's "
+               "row pass: same Embedder, precision and checkout)") if shared else EMBEDDER
     base = np.vstack([docs_final, passage_vectors]).astype(np.float32)
 
     test = read_jsonl(PKGDESC / "queries.jsonl")
