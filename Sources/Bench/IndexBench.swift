@@ -40,7 +40,8 @@ func runIndexBench(_ arguments: [String]) throws {
     case let s: throw BenchUsage(description: "--storage \(s): expected f32, f16 or int8")
     }
     let M = try int("M", 16), efc = try int("efc", 200), k = try int("k", 10), threads = try int("threads", 2)
-    let passes = max(1, try int("passes", 3))
+    let passes = try int("passes", 3)
+    guard passes >= 1 else { throw BenchUsage(description: "--passes expects at least 1, got \(passes)") }
     let efs = (opts["ef"] ?? "10,16,24,32,48,64,96,128,192,256").split(separator: ",").compactMap { Int($0) }
 
     // Data.

@@ -159,12 +159,17 @@ def run_usearch(base, queries, gt, M, efc):
     return {"system": "usearch", "build_seconds": build, "rss_delta_bytes": mem, "sweep": sweep}
 
 
-def run_anglevec(bench, tmp, base, queries, gt, M, efc, seed=100, efs=EFS):
-    paths = {name: os.path.join(tmp, name + ".npy") for name in ("base", "queries", "gt")}
-    if not os.path.exists(paths["base"]):  # written once per data set (the caller empties tmp between sets)
-        np.save(paths["base"], base)
-        np.save(paths["queries"], queries)
-        np.save(paths["gt"], gt.ids.astype(np.float32))
+def save_inputs(folder, base, queries, gt):
+    """The .npy files `Bench index` reads for one data set (written once, shared by every build)."""
+    os.makedirs(folder, exist_ok=True)
+    paths = {name: os.path.join(folder, name + ".npy") for name in ("base", "queries", "gt")}
+    np.save(paths["base"], base)
+    np.save(paths["queries"], queries)
+    np.save(paths["gt"], gt.ids.astype(np.float32))
+    return paths
+
+
+def run_anglevec(bench, paths, gt, M, efc, seed=100, efs=EFS):
     cmd = [bench, "index", "--base", paths["base"], "--queries", paths["queries"], "--gt", paths["gt"],
            "--metric", "cosine", "--M", str(M), "--efc", str(efc), "--k", str(K), "--threads", "2",
            "--ef", ",".join(map(str, efs)), "--labels", "yes", "--seed", str(seed), "--passes", str(PASSES)]
@@ -298,8 +303,9 @@ def main():
             results = []  # one build per system (the first seed's): the ef sweep and the plot
             extra = {"anglevec": [], "hnswlib": []}  # the builds with the other seeds (real set only)
             key_seeds = seeds if key == "real" else seeds[:1]
+            inputs = save_inputs(os.path.join(tmp, key), base, queries, gt)
             seeded = {  # systems whose level generator takes a seed: (seed, efs) -> result
-                "anglevec": lambda seed, efs: run_anglevec(a.bench, tmp, base, queries, gt, a.M, a.efc, seed, efs),
+                "anglevec": lambda seed, efs: run_anglevec(a.bench, inputs, gt, a.M, a.efc, seed, efs),
                 "hnswlib": lambda seed, efs: run_hnswlib(base, queries, gt, a.M, a.efc, seed, efs),
             }
             for name in ["anglevec"] + [n for n, _ in peers]:
@@ -313,16 +319,16 @@ def main():
                         results.append(dict(peers)[name](base, queries, gt, a.M, a.efc))
                 except Exception as e:  # noqa: BLE001 — reported, never silently skipped
                     missing.append(f"{name} on {key}: {type(e).__name__}: {e}")
-            for f in os.listdir(tmp):
-                os.remove(os.path.join(tmp, f))
+            for b in results + extra["anglevec"] + extra["hnswlib"]:  # QPS at the target, 1 and 2 threads, per build
+                b["at_target"] = (qps_at(b["sweep"], TARGET), qps_at(b["sweep"], TARGET, "qps_2threads"))
             rows, medians = [], {}
             for r in results:
                 builds = [r] + extra.get(r["system"], [])
-                q1 = median([qps_at(b["sweep"], TARGET) for b in builds])
-                q2 = median([qps_at(b["sweep"], TARGET, "qps_2threads") for b in builds])
+                q1 = median([b["at_target"][0] for b in builds])
+                q2 = median([b["at_target"][1] for b in builds])
                 build_s = median([b["build_seconds"] for b in builds])
                 medians[r["system"]] = (q1, q2, build_s)
-                unreached = [str(b.get("seed")) for b in builds if qps_at(b["sweep"], TARGET) is None]
+                unreached = [str(b.get("seed")) for b in builds if b["at_target"][0] is None]
                 if unreached and len(builds) > 1:
                     notes.append(f"{key}: {r['system']} did not reach recall {TARGET} within the swept efs with seed(s) "
                                  f"{', '.join(unreached)}; its median is over the other builds.")
@@ -339,7 +345,7 @@ def main():
                 for r in results:
                     for b in [r] + extra.get(r["system"], []):
                         at64 = next((s["recall"] for s in b["sweep"] if s["ef"] == 64), None)
-                        q1, q2 = qps_at(b["sweep"], TARGET), qps_at(b["sweep"], TARGET, "qps_2threads")
+                        q1, q2 = b["at_target"]
                         seed_rows.append([b["system"], b.get("seed", "n/a"), round(b["build_seconds"], 2),
                                           None if at64 is None else round(at64, 4),
                                           None if q1 is None else round(q1), None if q2 is None else round(q2)])
